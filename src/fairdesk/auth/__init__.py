@@ -1,0 +1,1 @@
+"""Staff accounts, roles, sessions, API tokens, CSRF and the audit log."""

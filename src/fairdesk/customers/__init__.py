@@ -1,0 +1,1 @@
+"""Customers, their orders and journey events; CSV import/export."""

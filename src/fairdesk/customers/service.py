@@ -1,0 +1,216 @@
+"""Customer and order rules: plain functions taking a session; they flush, never commit."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
+
+from sqlalchemy import String, cast, func, or_, select
+from sqlalchemy.orm import Session
+from sqlalchemy.sql import ColumnElement
+
+from fairdesk.auth import service as audit
+from fairdesk.auth.models import StaffUser
+from fairdesk.customers.models import Customer, JourneyEvent, LifecycleStatus, Order, OrderStatus
+from fairdesk.customers.schemas import CustomerCreate, CustomerUpdate, OrderCreate, OrderUpdate
+from fairdesk.errors import Conflict, NotFound, ValidationFailed
+
+
+class CustomerSort(StrEnum):
+    NAME = "name"
+    NEWEST = "-created"
+    OLDEST = "created"
+    EMAIL = "email"
+    EXTERNAL_ID = "external_id"
+
+
+_SORTS: dict[CustomerSort, tuple[ColumnElement[object], ...]] = {
+    CustomerSort.NAME: (Customer.last_name.asc(), Customer.first_name.asc(), Customer.id.asc()),
+    CustomerSort.NEWEST: (Customer.created_at.desc(), Customer.id.desc()),
+    CustomerSort.OLDEST: (Customer.created_at.asc(), Customer.id.asc()),
+    CustomerSort.EMAIL: (Customer.email.asc(), Customer.id.asc()),
+    CustomerSort.EXTERNAL_ID: (Customer.external_id.asc(), Customer.id.asc()),
+}
+
+TAG_COLUMNS = (Customer.values, Customer.interests, Customer.personality, Customer.lifestyle,
+               Customer.product_lines)
+
+
+@dataclass(frozen=True)
+class CustomerQuery:
+    """Filters of the customers list; every field narrows the result."""
+
+    q: str | None = None
+    country: str | None = None
+    lifecycle_status: LifecycleStatus | None = None
+    tag: str | None = None
+    sort: CustomerSort = CustomerSort.NAME
+
+
+@dataclass(frozen=True)
+class CustomerStats:
+    orders: int
+    spent: Decimal
+    last_order_at: object
+
+
+def _conditions(query: CustomerQuery) -> list[ColumnElement[bool]]:
+    conds: list[ColumnElement[bool]] = []
+    if query.q:
+        term = query.q.strip()
+        like = f"%{term.lower()}%"
+        conds.append(or_(
+            func.lower(Customer.first_name + " " + Customer.last_name).like(like),
+            func.lower(Customer.email).like(like),
+            Customer.external_id == term,
+        ))
+    if query.country:
+        conds.append(Customer.country == query.country.upper())
+    if query.lifecycle_status:
+        conds.append(Customer.lifecycle_status == query.lifecycle_status)
+    if query.tag:
+        # Tags are JSON lists; their text form contains each tag quoted, on every dialect.
+        needle = f'%"{query.tag.strip().lower()}"%'
+        conds.append(or_(*(func.lower(cast(col, String)).like(needle) for col in TAG_COLUMNS)))
+    return conds
+
+
+def list_customers(
+    session: Session, *, query: CustomerQuery, limit: int, offset: int
+) -> tuple[Sequence[Customer], int]:
+    conds = _conditions(query)
+    total = session.scalar(select(func.count()).select_from(Customer).where(*conds)) or 0
+    rows = session.scalars(
+        select(Customer).where(*conds).order_by(*_SORTS[query.sort]).limit(limit).offset(offset)
+    ).all()
+    return rows, total
+
+
+def stats_for(session: Session, customer_ids: Sequence[int]) -> dict[int, CustomerStats]:
+    """Order count, spend and last order for a page of customers in one query."""
+    if not customer_ids:
+        return {}
+    rows = session.execute(
+        select(Order.customer_id, func.count(Order.id), func.coalesce(func.sum(Order.amount), 0),
+               func.max(Order.placed_at))
+        .where(Order.customer_id.in_(customer_ids))
+        .group_by(Order.customer_id)
+    ).all()
+    stats = {cid: CustomerStats(int(n), Decimal(s), last) for cid, n, s, last in rows}
+    return {cid: stats.get(cid, CustomerStats(0, Decimal(0), None)) for cid in customer_ids}
+
+
+def get_customer(session: Session, customer_id: int) -> Customer:
+    customer = session.get(Customer, customer_id)
+    if customer is None:
+        raise NotFound(f"no customer with id {customer_id}", field="customer_id")
+    return customer
+
+
+def orders_of(session: Session, customer_id: int, *, limit: int = 200) -> Sequence[Order]:
+    return session.scalars(
+        select(Order).where(Order.customer_id == customer_id)
+        .order_by(Order.placed_at.desc()).limit(limit)
+    ).all()
+
+
+def journey_of(session: Session, customer_id: int) -> Sequence[JourneyEvent]:
+    return session.scalars(
+        select(JourneyEvent).where(JourneyEvent.customer_id == customer_id)
+        .order_by(JourneyEvent.occurred_at)
+    ).all()
+
+
+def _ensure_unique(session: Session, model: type[Customer] | type[Order], external_id: str) -> None:
+    if session.scalar(select(model.id).where(model.external_id == external_id)) is not None:
+        raise Conflict(f"external_id {external_id!r} is already used", field="external_id")
+
+
+def create_customer(session: Session, *, data: CustomerCreate, actor: StaffUser | None) -> Customer:
+    if data.external_id:
+        _ensure_unique(session, Customer, data.external_id)
+    fields = data.model_dump(exclude_none=True)
+    customer = Customer(**fields)
+    session.add(customer)
+    session.flush()
+    audit.record(session, actor=actor, action="customer.create", entity_type="customer",
+                 entity_id=customer.id, details={"fields": sorted(fields)})
+    return customer
+
+
+def update_customer(
+    session: Session, *, customer_id: int, data: CustomerUpdate, actor: StaffUser | None
+) -> Customer:
+    customer = get_customer(session, customer_id)
+    changes = data.model_dump(exclude_unset=True)
+    for key, value in changes.items():
+        if value is None and key in {"first_name", "last_name"}:
+            value = ""
+        if value is None and key in {c.key for c in TAG_COLUMNS}:
+            value = []
+        setattr(customer, key, value)
+    session.flush()
+    audit.record(session, actor=actor, action="customer.update", entity_type="customer",
+                 entity_id=customer.id, details={"fields": sorted(changes)})
+    return customer
+
+
+def list_orders(
+    session: Session, *, customer_id: int | None, status: OrderStatus | None,
+    limit: int, offset: int,
+) -> tuple[Sequence[Order], int]:
+    conds: list[ColumnElement[bool]] = []
+    if customer_id is not None:
+        conds.append(Order.customer_id == customer_id)
+    if status is not None:
+        conds.append(Order.status == status)
+    total = session.scalar(select(func.count()).select_from(Order).where(*conds)) or 0
+    rows = session.scalars(
+        select(Order).where(*conds).order_by(Order.placed_at.desc(), Order.id.desc())
+        .limit(limit).offset(offset)
+    ).all()
+    return rows, total
+
+
+def get_order(session: Session, order_id: int) -> Order:
+    order = session.get(Order, order_id)
+    if order is None:
+        raise NotFound(f"no order with id {order_id}", field="order_id")
+    return order
+
+
+def _check_refund(order: Order) -> None:
+    if order.refunded_amount > order.amount:
+        raise ValidationFailed("refunded_amount cannot exceed amount", field="refunded_amount")
+
+
+def create_order(session: Session, *, data: OrderCreate, actor: StaffUser | None) -> Order:
+    get_customer(session, data.customer_id)
+    _ensure_unique(session, Order, data.external_id)
+    order = Order(**data.model_dump(exclude_none=True))
+    if order.refunded_amount is None:
+        order.refunded_amount = Decimal(0)
+    _check_refund(order)
+    session.add(order)
+    session.flush()
+    audit.record(session, actor=actor, action="order.create", entity_type="order",
+                 entity_id=order.id, details={"amount": str(order.amount)})
+    return order
+
+
+def update_order(
+    session: Session, *, order_id: int, data: OrderUpdate, actor: StaffUser | None
+) -> Order:
+    order = get_order(session, order_id)
+    changes = data.model_dump(exclude_unset=True)
+    for key, value in changes.items():
+        if value is None and key not in {"delivered_at"}:
+            raise ValidationFailed(f"{key} cannot be null", field=key)
+        setattr(order, key, value)
+    _check_refund(order)
+    session.flush()
+    audit.record(session, actor=actor, action="order.update", entity_type="order",
+                 entity_id=order.id, details={k: str(v) for k, v in changes.items()})
+    return order
