@@ -41,7 +41,9 @@ def _fresh_pg_database(name: str) -> str:
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
-def engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+def engine(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Engine]:
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'fairdesk.db'}"
     else:
@@ -63,8 +65,12 @@ def connection(engine: Engine) -> Iterator[Connection]:
 @pytest.fixture()
 def session_factory(connection: Connection) -> sessionmaker[Session]:
     # Commits inside the code under test become savepoints; the outer rollback undoes all.
-    return sessionmaker(bind=connection, join_transaction_mode="create_savepoint",
-                        expire_on_commit=False, autoflush=False)
+    return sessionmaker(
+        bind=connection,
+        join_transaction_mode="create_savepoint",
+        expire_on_commit=False,
+        autoflush=False,
+    )
 
 
 @pytest.fixture()
@@ -110,6 +116,9 @@ def login(client: TestClient, user: StaffUser, password: str = PASSWORD) -> None
     """Sign a browser-like client in through the real login form."""
     page = client.get("/login")
     token = page.text.split('name="csrf_token" value="')[1].split('"')[0]
-    resp = client.post("/login", data={"email": user.email, "password": password,
-                                       "csrf_token": token}, follow_redirects=False)
+    resp = client.post(
+        "/login",
+        data={"email": user.email, "password": password, "csrf_token": token},
+        follow_redirects=False,
+    )
     assert resp.status_code == 303, resp.text

@@ -14,7 +14,9 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="FAIRDESK_", env_file=None, extra="ignore")
 
-    data_dir: Path = Field(default=Path("data"), description="Where the SQLite file and uploads live.")
+    data_dir: Path = Field(
+        default=Path("data"), description="Where the SQLite file and uploads live."
+    )
     database_url: str | None = Field(
         default=None,
         description="SQLAlchemy URL; defaults to a SQLite file in data_dir. "

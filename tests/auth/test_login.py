@@ -21,12 +21,15 @@ def test_pages_need_login(client: TestClient) -> None:
     assert resp.headers["location"].startswith("/login")
 
 
-def test_login_then_overview_then_logout(client: TestClient, agent: StaffUser,
-                                         session: Session) -> None:
+def test_login_then_overview_then_logout(
+    client: TestClient, agent: StaffUser, session: Session
+) -> None:
     login(client, agent)
     page = client.get("/")
     assert page.status_code == 200 and agent.name in page.text
-    actions = session.scalars(select(AuditEntry.action).where(AuditEntry.actor_id == agent.id)).all()
+    actions = session.scalars(
+        select(AuditEntry.action).where(AuditEntry.actor_id == agent.id)
+    ).all()
     assert "auth.login" in actions
     client.post("/logout", data={"csrf_token": _csrf(client)})
     assert client.get("/", follow_redirects=False).status_code == 303
@@ -34,10 +37,12 @@ def test_login_then_overview_then_logout(client: TestClient, agent: StaffUser,
 
 def test_wrong_password_and_unknown_user_answer_alike(client: TestClient, agent: StaffUser) -> None:
     token = _csrf(client)
-    wrong = client.post("/login", data={"email": agent.email, "password": "nope-nope-nope",
-                                        "csrf_token": token})
-    unknown = client.post("/login", data={"email": "nobody@example.com", "password": PASSWORD,
-                                          "csrf_token": token})
+    wrong = client.post(
+        "/login", data={"email": agent.email, "password": "nope-nope-nope", "csrf_token": token}
+    )
+    unknown = client.post(
+        "/login", data={"email": "nobody@example.com", "password": PASSWORD, "csrf_token": token}
+    )
     assert wrong.status_code == unknown.status_code == 401
     assert "wrong e-mail or password" in wrong.text
     strip = lambda html: html.replace(agent.email, "").replace("nobody@example.com", "")  # noqa: E731
@@ -53,9 +58,16 @@ def test_form_without_csrf_token_is_refused(client: TestClient, agent: StaffUser
 
 def test_open_redirect_after_login_is_refused(client: TestClient, agent: StaffUser) -> None:
     token = _csrf(client)
-    resp = client.post("/login", data={"email": agent.email, "password": PASSWORD,
-                                       "csrf_token": token, "next": "//evil.example.com/"},
-                       follow_redirects=False)
+    resp = client.post(
+        "/login",
+        data={
+            "email": agent.email,
+            "password": PASSWORD,
+            "csrf_token": token,
+            "next": "//evil.example.com/",
+        },
+        follow_redirects=False,
+    )
     assert resp.headers["location"] == "/"
 
 

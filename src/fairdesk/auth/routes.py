@@ -40,13 +40,17 @@ def login(
     try:
         user = auth_service.authenticate(session, email=email, password=password)
     except NotAuthenticated as exc:
-        return render(request, "auth/login.html",
-                      {"next": _safe_next(next), "error": exc.message, "email": email},
-                      status_code=401)
+        return render(
+            request,
+            "auth/login.html",
+            {"next": _safe_next(next), "error": exc.message, "email": email},
+            status_code=401,
+        )
     request.session.clear()  # a fresh session on login: no fixation
     request.session[SESSION_USER_KEY] = user.id
-    auth_service.record(session, actor=user, action="auth.login", entity_type="staff_user",
-                        entity_id=user.id)
+    auth_service.record(
+        session, actor=user, action="auth.login", entity_type="staff_user", entity_id=user.id
+    )
     return RedirectResponse(_safe_next(next), status_code=303)
 
 

@@ -23,7 +23,12 @@ def normalize_email(email: str) -> str:
 
 
 def create_user(
-    session: Session, *, email: str, name: str, password: str, role: Role = Role.AGENT,
+    session: Session,
+    *,
+    email: str,
+    name: str,
+    password: str,
+    role: Role = Role.AGENT,
     actor: StaffUser | None = None,
 ) -> StaffUser:
     email = normalize_email(email)
@@ -38,8 +43,14 @@ def create_user(
     user = StaffUser(email=email, name=name, role=role, password_hash=hash_password(password))
     session.add(user)
     session.flush()
-    record(session, actor=actor, action="user.create", entity_type="staff_user",
-           entity_id=user.id, details={"email": email, "role": str(role)})
+    record(
+        session,
+        actor=actor,
+        action="user.create",
+        entity_type="staff_user",
+        entity_id=user.id,
+        details={"email": email, "role": str(role)},
+    )
     return user
 
 
@@ -65,19 +76,27 @@ def _token_digest(secret: str) -> str:
 def create_token(session: Session, *, user: StaffUser, name: str) -> tuple[ApiToken, str]:
     """Create an API token; the plain secret is returned once and never stored."""
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken(user_id=user.id, name=name, token_hash=_token_digest(secret),
-                     prefix=secret[:10])
+    token = ApiToken(
+        user_id=user.id, name=name, token_hash=_token_digest(secret), prefix=secret[:10]
+    )
     session.add(token)
     session.flush()
-    record(session, actor=user, action="token.create", entity_type="api_token",
-           entity_id=token.id, details={"name": name, "prefix": token.prefix})
+    record(
+        session,
+        actor=user,
+        action="token.create",
+        entity_type="api_token",
+        entity_id=token.id,
+        details={"name": name, "prefix": token.prefix},
+    )
     return token, secret
 
 
 def user_for_token(session: Session, secret: str) -> StaffUser:
     token = session.scalar(
-        select(ApiToken).where(ApiToken.token_hash == _token_digest(secret),
-                               ApiToken.revoked_at.is_(None))
+        select(ApiToken).where(
+            ApiToken.token_hash == _token_digest(secret), ApiToken.revoked_at.is_(None)
+        )
     )
     user = get_active_user(session, token.user_id) if token else None
     if token is None or user is None:
@@ -87,14 +106,20 @@ def user_for_token(session: Session, secret: str) -> StaffUser:
 
 
 def record(
-    session: Session, *, actor: StaffUser | None, action: str, entity_type: str,
-    entity_id: int | str | None = None, details: dict[str, Any] | None = None,
+    session: Session,
+    *,
+    actor: StaffUser | None,
+    action: str,
+    entity_type: str,
+    entity_id: int | str | None = None,
+    details: dict[str, Any] | None = None,
 ) -> AuditEntry:
     """Append one entry to the audit log (in the caller's unit of work)."""
     entry = AuditEntry(
         actor_id=actor.id if actor else None,
         actor_label=actor.email if actor else SYSTEM_ACTOR,
-        action=action, entity_type=entity_type,
+        action=action,
+        entity_type=entity_type,
         entity_id=None if entity_id is None else str(entity_id),
         details=details or {},
     )

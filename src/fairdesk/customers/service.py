@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import String, cast, func, or_, select
 from sqlalchemy.orm import Session
@@ -26,7 +27,7 @@ class CustomerSort(StrEnum):
     EXTERNAL_ID = "external_id"
 
 
-_SORTS: dict[CustomerSort, tuple[ColumnElement[object], ...]] = {
+_SORTS: dict[CustomerSort, tuple[ColumnElement[Any], ...]] = {
     CustomerSort.NAME: (Customer.last_name.asc(), Customer.first_name.asc(), Customer.id.asc()),
     CustomerSort.NEWEST: (Customer.created_at.desc(), Customer.id.desc()),
     CustomerSort.OLDEST: (Customer.created_at.asc(), Customer.id.asc()),
@@ -34,8 +35,13 @@ _SORTS: dict[CustomerSort, tuple[ColumnElement[object], ...]] = {
     CustomerSort.EXTERNAL_ID: (Customer.external_id.asc(), Customer.id.asc()),
 }
 
-TAG_COLUMNS = (Customer.values, Customer.interests, Customer.personality, Customer.lifestyle,
-               Customer.product_lines)
+TAG_COLUMNS = (
+    Customer.values,
+    Customer.interests,
+    Customer.personality,
+    Customer.lifestyle,
+    Customer.product_lines,
+)
 
 
 @dataclass(frozen=True)
@@ -61,11 +67,13 @@ def _conditions(query: CustomerQuery) -> list[ColumnElement[bool]]:
     if query.q:
         term = query.q.strip()
         like = f"%{term.lower()}%"
-        conds.append(or_(
-            func.lower(Customer.first_name + " " + Customer.last_name).like(like),
-            func.lower(Customer.email).like(like),
-            Customer.external_id == term,
-        ))
+        conds.append(
+            or_(
+                func.lower(Customer.first_name + " " + Customer.last_name).like(like),
+                func.lower(Customer.email).like(like),
+                Customer.external_id == term,
+            )
+        )
     if query.country:
         conds.append(Customer.country == query.country.upper())
     if query.lifecycle_status:
@@ -93,8 +101,12 @@ def stats_for(session: Session, customer_ids: Sequence[int]) -> dict[int, Custom
     if not customer_ids:
         return {}
     rows = session.execute(
-        select(Order.customer_id, func.count(Order.id), func.coalesce(func.sum(Order.amount), 0),
-               func.max(Order.placed_at))
+        select(
+            Order.customer_id,
+            func.count(Order.id),
+            func.coalesce(func.sum(Order.amount), 0),
+            func.max(Order.placed_at),
+        )
         .where(Order.customer_id.in_(customer_ids))
         .group_by(Order.customer_id)
     ).all()
@@ -111,14 +123,17 @@ def get_customer(session: Session, customer_id: int) -> Customer:
 
 def orders_of(session: Session, customer_id: int, *, limit: int = 200) -> Sequence[Order]:
     return session.scalars(
-        select(Order).where(Order.customer_id == customer_id)
-        .order_by(Order.placed_at.desc()).limit(limit)
+        select(Order)
+        .where(Order.customer_id == customer_id)
+        .order_by(Order.placed_at.desc())
+        .limit(limit)
     ).all()
 
 
 def journey_of(session: Session, customer_id: int) -> Sequence[JourneyEvent]:
     return session.scalars(
-        select(JourneyEvent).where(JourneyEvent.customer_id == customer_id)
+        select(JourneyEvent)
+        .where(JourneyEvent.customer_id == customer_id)
         .order_by(JourneyEvent.occurred_at)
     ).all()
 
@@ -135,8 +150,14 @@ def create_customer(session: Session, *, data: CustomerCreate, actor: StaffUser 
     customer = Customer(**fields)
     session.add(customer)
     session.flush()
-    audit.record(session, actor=actor, action="customer.create", entity_type="customer",
-                 entity_id=customer.id, details={"fields": sorted(fields)})
+    audit.record(
+        session,
+        actor=actor,
+        action="customer.create",
+        entity_type="customer",
+        entity_id=customer.id,
+        details={"fields": sorted(fields)},
+    )
     return customer
 
 
@@ -152,14 +173,24 @@ def update_customer(
             value = []
         setattr(customer, key, value)
     session.flush()
-    audit.record(session, actor=actor, action="customer.update", entity_type="customer",
-                 entity_id=customer.id, details={"fields": sorted(changes)})
+    audit.record(
+        session,
+        actor=actor,
+        action="customer.update",
+        entity_type="customer",
+        entity_id=customer.id,
+        details={"fields": sorted(changes)},
+    )
     return customer
 
 
 def list_orders(
-    session: Session, *, customer_id: int | None, status: OrderStatus | None,
-    limit: int, offset: int,
+    session: Session,
+    *,
+    customer_id: int | None,
+    status: OrderStatus | None,
+    limit: int,
+    offset: int,
 ) -> tuple[Sequence[Order], int]:
     conds: list[ColumnElement[bool]] = []
     if customer_id is not None:
@@ -168,8 +199,11 @@ def list_orders(
         conds.append(Order.status == status)
     total = session.scalar(select(func.count()).select_from(Order).where(*conds)) or 0
     rows = session.scalars(
-        select(Order).where(*conds).order_by(Order.placed_at.desc(), Order.id.desc())
-        .limit(limit).offset(offset)
+        select(Order)
+        .where(*conds)
+        .order_by(Order.placed_at.desc(), Order.id.desc())
+        .limit(limit)
+        .offset(offset)
     ).all()
     return rows, total
 
@@ -195,8 +229,14 @@ def create_order(session: Session, *, data: OrderCreate, actor: StaffUser | None
     _check_refund(order)
     session.add(order)
     session.flush()
-    audit.record(session, actor=actor, action="order.create", entity_type="order",
-                 entity_id=order.id, details={"amount": str(order.amount)})
+    audit.record(
+        session,
+        actor=actor,
+        action="order.create",
+        entity_type="order",
+        entity_id=order.id,
+        details={"amount": str(order.amount)},
+    )
     return order
 
 
@@ -211,6 +251,12 @@ def update_order(
         setattr(order, key, value)
     _check_refund(order)
     session.flush()
-    audit.record(session, actor=actor, action="order.update", entity_type="order",
-                 entity_id=order.id, details={k: str(v) for k, v in changes.items()})
+    audit.record(
+        session,
+        actor=actor,
+        action="order.update",
+        entity_type="order",
+        entity_id=order.id,
+        details={k: str(v) for k, v in changes.items()},
+    )
     return order

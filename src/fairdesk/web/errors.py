@@ -37,13 +37,19 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:
         errors = [
-            {"field": _field_name(tuple(e.get("loc", ()))), "message": e.get("msg", "invalid"),
-             "type": e.get("type", "")}
+            {
+                "field": _field_name(tuple(e.get("loc", ()))),
+                "message": e.get("msg", "invalid"),
+                "type": e.get("type", ""),
+            }
             for e in exc.errors()
         ]
-        body = {"error": "validation_failed",
-                "message": "; ".join(f"{e['field']}: {e['message']}" for e in errors),
-                "field": errors[0]["field"] if errors else None, "details": errors}
+        body = {
+            "error": "validation_failed",
+            "message": "; ".join(f"{e['field']}: {e['message']}" for e in errors),
+            "field": errors[0]["field"] if errors else None,
+            "details": errors,
+        }
         if _wants_json(request):
             return JSONResponse(jsonable_encoder(body), status_code=422)
         return render(request, "error.html", {"error": body}, status_code=422)
@@ -51,7 +57,14 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         if _wants_json(request):
-            return JSONResponse({"error": "http_error", "message": str(exc.detail)},
-                                status_code=exc.status_code, headers=exc.headers)
-        return render(request, "error.html",
-                      {"error": {"message": str(exc.detail)}}, status_code=exc.status_code)
+            return JSONResponse(
+                {"error": "http_error", "message": str(exc.detail)},
+                status_code=exc.status_code,
+                headers=exc.headers,
+            )
+        return render(
+            request,
+            "error.html",
+            {"error": {"message": str(exc.detail)}},
+            status_code=exc.status_code,
+        )

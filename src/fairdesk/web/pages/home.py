@@ -20,5 +20,6 @@ def home(request: Request, session: DbSession, user: StaffPage) -> Response:
     orders, revenue = session.execute(
         select(func.count(Order.id), func.coalesce(func.sum(Order.amount), 0))
     ).one()
-    return render(request, "home.html",
-                  {"customers": customers, "orders": orders, "revenue": revenue})
+    return render(
+        request, "home.html", {"customers": customers, "orders": orders, "revenue": revenue}
+    )

@@ -1,0 +1,149 @@
+"""The ``fairdesk`` command: demo, serve, database, staff users, tokens, import and export."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from sqlalchemy import Engine
+
+from fairdesk.auth import service as auth_service
+from fairdesk.auth.models import Role
+from fairdesk.config import get_settings
+from fairdesk.db import migrate
+from fairdesk.db.session import get_engine, unit_of_work
+from fairdesk.errors import FairdeskError
+
+app = typer.Typer(help="fairdesk: a customer-first service desk.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+user_app = typer.Typer(help="Staff accounts.", no_args_is_help=True)
+token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(user_app, name="user")
+app.add_typer(token_app, name="token")
+
+console = Console()
+err = Console(stderr=True)
+
+Host = Annotated[str, typer.Option(help="Interface to listen on.")]
+Port = Annotated[int, typer.Option(help="TCP port.", min=1, max=65535)]
+
+
+def _engine() -> Engine:
+    return get_engine(get_settings().resolved_database_url)
+
+
+def _fail(exc: FairdeskError) -> typer.Exit:
+    field = f" ({exc.field})" if exc.field else ""
+    err.print(f"[red]error{field}:[/red] {exc.message}")
+    return typer.Exit(code=2)
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = "head") -> None:
+    """Apply migrations up to REVISION (default: the newest)."""
+    migrate.upgrade(_engine(), revision)
+    console.print(f"database at [bold]{revision}[/bold]: {get_settings().resolved_database_url}")
+
+
+@user_app.command("create")
+def user_create(
+    email: Annotated[str, typer.Option(help="Login e-mail.")],
+    name: Annotated[str, typer.Option(help="Display name.")],
+    role: Annotated[Role, typer.Option(help="agent, manager or admin.")] = Role.AGENT,
+    password: Annotated[
+        str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)
+    ] = "",
+) -> None:
+    """Create a staff account."""
+    try:
+        with unit_of_work(_engine()) as session:
+            user = auth_service.create_user(
+                session, email=email, name=name, password=password, role=role
+            )
+            console.print(f"created {user.role} [bold]{user.email}[/bold] (id {user.id})")
+    except FairdeskError as exc:
+        raise _fail(exc) from exc
+
+
+@token_app.command("create")
+def token_create(
+    email: Annotated[str, typer.Option(help="Staff user the token acts as.")],
+    name: Annotated[str, typer.Option(help="What the token is for.")] = "api",
+) -> None:
+    """Create an API token; the secret is printed once."""
+    from sqlalchemy import select
+
+    from fairdesk.auth.models import StaffUser
+
+    with unit_of_work(_engine()) as session:
+        user = session.scalar(
+            select(StaffUser).where(StaffUser.email == auth_service.normalize_email(email))
+        )
+        if user is None:
+            err.print(f"[red]error (email):[/red] no staff user {email}")
+            raise typer.Exit(code=2)
+        _token, secret = auth_service.create_token(session, user=user, name=name)
+    console.print(secret, highlight=False, soft_wrap=True)
+
+
+def _serve(host: str, port: int, workers: int = 1) -> None:
+    import uvicorn
+
+    uvicorn.run(
+        "fairdesk.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+    )
+
+
+@app.command()
+def serve(
+    host: Host = "127.0.0.1", port: Port = 8000, workers: Annotated[int, typer.Option(min=1)] = 1
+) -> None:
+    """Serve the web UI and API."""
+    migrate.upgrade(_engine())
+    _serve(host, port, workers)
+
+
+DEMO_EMAIL = "manager@demo.fairdesk.example"
+
+
+@app.command()
+def demo(
+    host: Host = "127.0.0.1",
+    port: Port = 8000,
+    seed: Annotated[int, typer.Option(help="Random seed of the demo business.")] = 7,
+    customers: Annotated[int, typer.Option(min=50)] = 5000,
+    no_serve: Annotated[bool, typer.Option("--no-serve", help="Build, then exit.")] = False,
+) -> None:
+    """Build the demo business if the database is empty, print a login, and serve."""
+    from fairdesk.demo.setup import ensure_demo
+
+    settings = get_settings()
+    engine = _engine()
+    migrate.upgrade(engine)
+    password = secrets.token_urlsafe(9)
+    with console.status("building the demo business…"):
+        built, summary = ensure_demo(
+            engine, seed=seed, customers=customers, login_email=DEMO_EMAIL, login_password=password
+        )
+    if built:
+        console.print(f"demo business built: {summary}")
+    else:
+        console.print("demo database already present; the manager password was reset")
+    console.print(
+        f"\n  open  http://{host}:{port}/\n  login {DEMO_EMAIL}\n  pass  {password}\n",
+        highlight=False,
+    )
+    if settings.is_insecure_secret:
+        console.print(
+            "[yellow]FAIRDESK_SECRET_KEY is not set: fine for a demo, set it for real use[/yellow]"
+        )
+    if not no_serve:
+        _serve(host, port)
