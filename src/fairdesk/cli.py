@@ -42,7 +42,7 @@ def _fail(exc: FairdeskError) -> typer.Exit:
 
 
 @db_app.command("upgrade")
-def db_upgrade(revision: str = "head") -> None:
+def db_upgrade(revision: str = "heads") -> None:
     """Apply migrations up to REVISION (default: the newest)."""
     migrate.upgrade(_engine(), revision)
     console.print(f"database at [bold]{revision}[/bold]: {get_settings().resolved_database_url}")

@@ -33,6 +33,14 @@ class Settings(BaseSettings):
     page_size: int = Field(default=50, gt=0, le=500)
     import_max_field_bytes: int = Field(default=64 * 1024, gt=0)
     import_max_file_bytes: int = Field(default=512 * 1024 * 1024, gt=0)
+    public_base_url: str = Field(
+        default="http://127.0.0.1:8000", description="Base of links sent to customers."
+    )
+    support_email: str = "support@fairdesk.example"
+    mail_domain: str = Field(default="fairdesk.example", description="Right side of Message-IDs.")
+    attachment_max_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
+    auto_assign: bool = True
+    portal_link_max_age_s: int = Field(default=30 * 24 * 3600, gt=0)
 
     @property
     def resolved_database_url(self) -> str:

@@ -20,8 +20,10 @@ def _wants_json(request: Request) -> bool:
 
 
 def _field_name(loc: tuple[Any, ...]) -> str:
-    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header", "form")]
-    return ".".join(parts) or "request"
+    # The first element says where the value came from (body, query, …), not which field.
+    if loc and loc[0] in ("body", "query", "path", "header", "form", "cookie"):
+        loc = loc[1:]
+    return ".".join(str(p) for p in loc) or "request"
 
 
 def install_error_handlers(app: FastAPI) -> None:

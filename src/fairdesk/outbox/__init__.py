@@ -1,0 +1,1 @@
+"""Durable outbox: e-mails and webhooks written in the same transaction as the change."""

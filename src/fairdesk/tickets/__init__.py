@@ -1,0 +1,1 @@
+"""Tickets: intake from web form, e-mail and API; messages, SLA, assignment, canned replies."""
