@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+import os
 import secrets
+import signal
+import threading
 from typing import Annotated
 
 import typer
@@ -11,7 +15,7 @@ from sqlalchemy import Engine
 
 from fairdesk.auth import service as auth_service
 from fairdesk.auth.models import Role
-from fairdesk.config import get_settings
+from fairdesk.config import Settings, get_settings
 from fairdesk.db import migrate
 from fairdesk.db.session import get_engine, unit_of_work
 from fairdesk.errors import FairdeskError
@@ -103,6 +107,26 @@ def _serve(host: str, port: int, workers: int = 1) -> None:
 
 
 @app.command()
+def analyze() -> None:
+    """Recompute lifetime value (and every other analytic) from the business's data."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from fairdesk.analyze import STEPS, run_all
+
+    engine = _engine()
+    migrate.upgrade(engine)
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
+    try:
+        with Progress(*columns, console=console, transient=True) as bar:
+            task = bar.add_task("starting", total=len(STEPS))
+            results = run_all(engine, say=lambda msg: bar.update(task, description=msg))
+    except FairdeskError as exc:
+        raise _fail(exc) from exc
+    for name, outcome in results:
+        console.print(f"[green]✓[/green] {name}: {outcome}")
+
+
+@app.command()
 def serve(
     host: Host = "127.0.0.1", port: Port = 8000, workers: Annotated[int, typer.Option(min=1)] = 1
 ) -> None:
@@ -123,12 +147,13 @@ def demo(
     no_serve: Annotated[bool, typer.Option("--no-serve", help="Build, then exit.")] = False,
 ) -> None:
     """Build the demo business if the database is empty, print a login, and serve."""
-    from fairdesk.demo.setup import ensure_demo
+    from fairdesk.demo import BUSINESS_NAME
+    from fairdesk.demo.setup import DEMO_AGENTS, ensure_demo
 
     settings = get_settings()
     engine = _engine()
     migrate.upgrade(engine)
-    password = secrets.token_urlsafe(9)
+    password = "-".join(secrets.token_hex(3) for _ in range(3))
     with console.status("building the demo business…"):
         built, summary = ensure_demo(
             engine, seed=seed, customers=customers, login_email=DEMO_EMAIL, login_password=password
@@ -137,13 +162,75 @@ def demo(
         console.print(f"demo business built: {summary}")
     else:
         console.print("demo database already present; the manager password was reset")
+    agents = ", ".join(email for email, _ in DEMO_AGENTS)
     console.print(
-        f"\n  open  http://{host}:{port}/\n  login {DEMO_EMAIL}\n  pass  {password}\n",
+        f"\n  open      http://{host}:{port}/\n  manager   {DEMO_EMAIL}\n"
+        f"  agents    {agents}\n  password  {password}  (the same for each)\n",
         highlight=False,
     )
+    if settings.business_name == Settings.model_fields["business_name"].default:
+        # The demo business has a name of its own; an explicit setting still wins.
+        os.environ["FAIRDESK_BUSINESS_NAME"] = BUSINESS_NAME
+        get_settings.cache_clear()
     if settings.is_insecure_secret:
         console.print(
             "[yellow]FAIRDESK_SECRET_KEY is not set: fine for a demo, set it for real use[/yellow]"
         )
     if not no_serve:
         _serve(host, port)
+
+
+mail_app = typer.Typer(help="E-mail in: the SMTP intake server.", no_args_is_help=True)
+outbox_app = typer.Typer(help="The outbox: e-mails and webhooks to send.", no_args_is_help=True)
+app.add_typer(mail_app, name="mail")
+app.add_typer(outbox_app, name="outbox")
+
+
+def _stop_on_signal() -> threading.Event:
+    """An event set by Ctrl-C or SIGTERM, so long-running commands end cleanly."""
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    return stop
+
+
+@mail_app.command("serve")
+def mail_serve(host: Host = "127.0.0.1", port: Port = 2525) -> None:
+    """Accept mail for the support address over SMTP; each 250 follows a commit."""
+    from fairdesk.tickets.mail_server import make_controller
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    engine = _engine()
+    migrate.upgrade(engine)
+    stop = _stop_on_signal()
+    controller = make_controller(engine, host=host, port=port)
+    controller.start()
+    console.print(
+        f"SMTP intake for [bold]{get_settings().support_email}[/bold] on {host}:{port}",
+        highlight=False,
+    )
+    try:
+        stop.wait()
+    finally:
+        controller.stop()
+
+
+@outbox_app.command("run")
+def outbox_run(
+    once: Annotated[bool, typer.Option("--once", help="Send one batch, then exit.")] = False,
+) -> None:
+    """Send due e-mails and webhooks, retrying failures with backoff."""
+    from fairdesk.outbox import worker
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    engine = _engine()
+    migrate.upgrade(engine)
+    if once:
+        report = worker.run_once(engine)
+        console.print(
+            f"claimed {report.claimed}: sent {report.sent}, retrying {report.failed}, "
+            f"dead {report.dead}"
+        )
+        return
+    console.print(f"outbox worker running (mail backend: {get_settings().mail_backend})")
+    worker.run_forever(engine, stop=_stop_on_signal())
