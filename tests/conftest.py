@@ -27,12 +27,17 @@ TEST_SECRET = "test-secret-key-0123456789"
 
 
 def _worker() -> str:
-    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+    """A name part unique to this test process, for databases tests create."""
+    return str(os.getpid())
+
+
+def _admin() -> Engine:
+    return build_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
 
 
 def _fresh_pg_database(name: str) -> str:
-    """Create an empty database for this test worker and return its URL."""
-    admin = build_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    """Create an empty database for this test process and return its URL."""
+    admin = _admin()
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         conn.execute(text(f'CREATE DATABASE "{name}"'))
@@ -40,18 +45,29 @@ def _fresh_pg_database(name: str) -> str:
     return make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
 
 
+def _drop_pg_database(name: str) -> None:
+    admin = _admin()
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def engine(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Engine]:
+    # One database per test process (xdist workers and concurrent runs never collide).
+    pg_name = f"fairdesk_test_{_worker()}"
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'fairdesk.db'}"
     else:
-        url = _fresh_pg_database(f"fairdesk_test_{_worker()}")
+        url = _fresh_pg_database(pg_name)
     eng = build_engine(url)
     upgrade(eng)
     yield eng
     eng.dispose()
+    if request.param == "postgresql":
+        _drop_pg_database(pg_name)
 
 
 @pytest.fixture()

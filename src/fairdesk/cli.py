@@ -177,7 +177,25 @@ def demo(
             "[yellow]FAIRDESK_SECRET_KEY is not set: fine for a demo, set it for real use[/yellow]"
         )
     if not no_serve:
+        _start_background(engine)
+        console.print("outbox worker and SLA jobs run in the background of this demo "
+                      f"(mail backend: {get_settings().mail_backend})")
         _serve(host, port)
+
+
+def _start_background(engine: Engine) -> None:
+    """For the one-command demo: send e-mails and run the SLA watch inside this process."""
+    from fairdesk.outbox import worker
+
+    stop = threading.Event()
+    threading.Thread(target=worker.run_forever, args=(engine,), kwargs={"stop": stop},
+                     name="outbox", daemon=True).start()
+
+    def jobs_loop() -> None:
+        while not stop.wait(60.0):
+            _run_jobs(engine)
+
+    threading.Thread(target=jobs_loop, name="jobs", daemon=True).start()
 
 
 mail_app = typer.Typer(help="E-mail in: the SMTP intake server.", no_args_is_help=True)
@@ -200,6 +218,7 @@ def mail_serve(host: Host = "127.0.0.1", port: Port = 2525) -> None:
     from fairdesk.tickets.mail_server import make_controller
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every command
     engine = _engine()
     migrate.upgrade(engine)
     stop = _stop_on_signal()
@@ -234,3 +253,58 @@ def outbox_run(
         return
     console.print(f"outbox worker running (mail backend: {get_settings().mail_backend})")
     worker.run_forever(engine, stop=_stop_on_signal())
+
+
+jobs_app = typer.Typer(help="Periodic jobs: the SLA watch.", no_args_is_help=True)
+app.add_typer(jobs_app, name="jobs")
+
+
+def _run_jobs(engine: Engine) -> bool:
+    """One pass of every periodic job, each in its own unit of work; False if one failed."""
+    from fairdesk.tickets import sla_watch
+
+    jobs = {"sla watch": sla_watch.run}
+    ok = True
+    for name, job in jobs.items():
+        try:
+            with unit_of_work(engine) as session:
+                outcome = job(session)
+        except Exception:  # logged; the next pass tries again, the other jobs still run
+            logging.getLogger("fairdesk.jobs").exception("job %r failed", name)
+            ok = False
+            continue
+        console.print(f"{name}: {outcome}", highlight=False)
+    return ok
+
+
+@jobs_app.command("run")
+def jobs_run(
+    once: Annotated[bool, typer.Option("--once", help="One pass, then exit.")] = False,
+    interval: Annotated[float, typer.Option(min=1.0, help="Seconds between passes.")] = 60.0,
+) -> None:
+    """Run the periodic jobs every INTERVAL seconds; several copies at once are safe."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    engine = _engine()
+    migrate.upgrade(engine)
+    if once:
+        if not _run_jobs(engine):
+            raise typer.Exit(code=1)
+        return
+    stop = _stop_on_signal()
+    while not stop.is_set():
+        _run_jobs(engine)
+        stop.wait(interval)
+
+
+from fairdesk.triage.cli import triage_app  # noqa: E402
+
+app.add_typer(triage_app, name="triage")
+
+from fairdesk.goodwill.cli import goodwill_app  # noqa: E402
+
+app.add_typer(goodwill_app, name="goodwill")
+
+from fairdesk.customers.cli import export_app, import_app  # noqa: E402
+
+app.add_typer(import_app, name="import")
+app.add_typer(export_app, name="export")

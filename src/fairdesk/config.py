@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -39,8 +40,51 @@ class Settings(BaseSettings):
     support_email: str = "support@fairdesk.example"
     mail_domain: str = Field(default="fairdesk.example", description="Right side of Message-IDs.")
     attachment_max_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
+    mail_max_message_bytes: int = Field(
+        default=30 * 1024 * 1024,
+        gt=0,
+        description="SMTP intake answers 552 to larger messages (encoded size, attachments "
+        "included); keep it above attachment_max_bytes so oversize files get a bounce instead.",
+    )
+    mail_backend: Literal["smtp", "log"] = Field(
+        default="log",
+        description="How the outbox sends e-mail: 'smtp' through smtp_host, or 'log' (writes "
+        "each e-mail to the log; for the demo when no SMTP server is configured).",
+    )
+    smtp_host: str = Field(default="localhost", description="Outgoing SMTP server.")
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_security: Literal["none", "starttls", "tls"] = Field(
+        default="none", description="none, starttls (upgrade on connect) or tls (implicit TLS)."
+    )
+    smtp_username: str | None = Field(default=None, description="Login, if the server needs one.")
+    smtp_password: SecretStr | None = None
+    smtp_timeout_s: float = Field(default=30.0, gt=0)
+    webhook_timeout_s: float = Field(default=10.0, gt=0, description="Per webhook POST.")
+    outbox_batch_size: int = Field(default=50, gt=0, le=1000)
+    outbox_poll_interval_s: float = Field(
+        default=2.0, gt=0, description="How long an idle outbox worker waits between polls."
+    )
+    outbox_lease_s: int = Field(
+        default=300,
+        gt=0,
+        description="A claimed outbox item is hidden from other workers this long; a worker "
+        "that dies mid-send lets it be retried after that.",
+    )
     auto_assign: bool = True
+    clv_horizon_months: int = Field(default=12, gt=0, le=120)
+    clv_monthly_discount_rate: float = Field(default=0.01, ge=0, lt=1)
+    persona_min_members: int = Field(
+        default=10,
+        ge=1,
+        description="A target segment with fewer members gets no persona (an explanation "
+        "instead), so a persona always describes a group rather than one or two people.",
+    )
     portal_link_max_age_s: int = Field(default=30 * 24 * 3600, gt=0)
+    triage_similar_backend: Literal["auto", "tfidf", "embeddings"] = Field(
+        default="auto",
+        description="Similar past cases: 'tfidf', 'embeddings' (needs the embeddings extra) "
+        "or 'auto' (embeddings when installed, else TF-IDF).",
+    )
 
     @property
     def resolved_database_url(self) -> str:

@@ -4,9 +4,23 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from fairdesk.clv.routes import router as clv_router
 from fairdesk.customers.routes import router as customers_router
+from fairdesk.goodwill.routes import router as goodwill_router
+from fairdesk.outbox.routes import router as outbox_router
+from fairdesk.personas.routes import router as personas_router
+from fairdesk.segments.routes import router as segments_router
 from fairdesk.tickets.routes import router as tickets_router
+from fairdesk.tickets.sla_routes import router as sla_router
+from fairdesk.triage.routes import router as triage_router
 
 api_router = APIRouter(prefix="/api/v1")
 api_router.include_router(customers_router)
 api_router.include_router(tickets_router)
+api_router.include_router(clv_router)
+api_router.include_router(outbox_router)
+api_router.include_router(sla_router)
+api_router.include_router(triage_router)
+api_router.include_router(segments_router)
+api_router.include_router(personas_router)
+api_router.include_router(goodwill_router)

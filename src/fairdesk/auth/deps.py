@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -13,6 +14,16 @@ from fairdesk.db.deps import DbSession
 from fairdesk.errors import FairdeskError, NotAuthenticated, PermissionDenied
 
 SESSION_USER_KEY = "uid"
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who is signed in, as the page layout shows it."""
+
+    id: int
+    email: str
+    name: str
+    role: Role
 
 
 class LoginRequired(FairdeskError):
@@ -28,7 +39,9 @@ def _web_user(request: Request, session: DbSession) -> StaffUser:
     if user is None:
         request.session.pop(SESSION_USER_KEY, None)
         raise LoginRequired("please sign in")
-    request.state.user = user
+    # Pages render the signed-in user even after the request's session rolled back (an
+    # error page), so the layout gets a plain snapshot rather than the ORM row.
+    request.state.user = Viewer(id=user.id, email=user.email, name=user.name, role=Role(user.role))
     return user
 
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from fairdesk.auth.models import ApiToken, AuditEntry, Role, StaffUser
@@ -92,17 +93,52 @@ def create_token(session: Session, *, user: StaffUser, name: str) -> tuple[ApiTo
     return token, secret
 
 
+# ``last_used_at`` is kept to the minute: writing it on every request would make all the
+# requests of one integration queue on the same row (and, with a thread pool, stall).
+TOKEN_TOUCH_EVERY = timedelta(minutes=1)
+
+
 def user_for_token(session: Session, secret: str) -> StaffUser:
-    token = session.scalar(
-        select(ApiToken).where(
-            ApiToken.token_hash == _token_digest(secret), ApiToken.revoked_at.is_(None)
+    """The active user behind an unrevoked token: one indexed query, no row waited on.
+
+    It ends its own short transaction (committing the throttled ``last_used_at``), so the
+    request gives its database connection back before FastAPI moves it to another thread
+    for the endpoint: a request holding a pooled connection must never wait for a thread
+    that requests waiting for a connection are holding (a starvation deadlock under load).
+    """
+    row = session.execute(
+        select(ApiToken.id, ApiToken.last_used_at, StaffUser)
+        .join(StaffUser, StaffUser.id == ApiToken.user_id)
+        .where(
+            ApiToken.token_hash == _token_digest(secret),
+            ApiToken.revoked_at.is_(None),
+            StaffUser.is_active,
         )
-    )
-    user = get_active_user(session, token.user_id) if token else None
-    if token is None or user is None:
+    ).first()
+    if row is None:
         raise NotAuthenticated("invalid or revoked API token")
-    token.last_used_at = utcnow()
+    token_id, last_used_at, user = row
+    now = utcnow()
+    if last_used_at is None or now - last_used_at >= TOKEN_TOUCH_EVERY:
+        _touch_token(session, token_id, now)
+    session.commit()
     return user
+
+
+def _touch_token(session: Session, token_id: int, now: datetime) -> None:
+    """Record use, skipping (not waiting) when a concurrent request is recording it."""
+    target = select(ApiToken.id).where(
+        ApiToken.id == token_id,
+        or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at < now - TOKEN_TOUCH_EVERY),
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        target = target.with_for_update(skip_locked=True)
+    session.execute(
+        update(ApiToken)
+        .where(ApiToken.id.in_(target.scalar_subquery()))
+        .values(last_used_at=now)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def record(

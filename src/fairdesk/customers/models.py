@@ -11,7 +11,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fairdesk.db.base import Base, TimestampMixin
@@ -69,7 +69,7 @@ class Customer(TimestampMixin, Base):
     # contact
     first_name: Mapped[str] = mapped_column(String(120), default="")
     last_name: Mapped[str] = mapped_column(String(120), default="")
-    email: Mapped[str | None] = mapped_column(String(320), index=True)
+    email: Mapped[str | None] = mapped_column(String(320))
     phone: Mapped[str | None] = mapped_column(String(40))
     preferred_channel: Mapped[Channel] = mapped_column(String(16), default=Channel.EMAIL)
     consent_email: Mapped[bool] = mapped_column(default=True)
@@ -105,8 +105,13 @@ class Customer(TimestampMixin, Base):
 
     __table_args__ = (
         CheckConstraint("household_size IS NULL OR household_size > 0", name="household_size"),
-        Index("ix_customer_name", "last_name", "first_name"),
-        Index("ix_customer_created_at", "created_at"),
+        # Sort keys end in id so a page of ids comes from the index alone (migration 0006,
+        # which also adds the trigram search indexes that only exist per dialect).
+        Index("ix_customer_name", "last_name", "first_name", "id"),
+        Index("ix_customer_created_at", "created_at", "id"),
+        Index("ix_customer_email", "email", "id"),
+        # Intake finds a writer by case-insensitive e-mail (migration 0003_sla).
+        Index("ix_customer_email_lower", func.lower(email)),
     )
 
     @property

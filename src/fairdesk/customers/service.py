@@ -8,7 +8,19 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import String, cast, func, or_, select
+from sqlalchemy import (
+    Integer,
+    String,
+    Text,
+    and_,
+    cast,
+    column,
+    func,
+    literal_column,
+    or_,
+    select,
+    table,
+)
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
@@ -62,38 +74,117 @@ class CustomerStats:
     last_order_at: object
 
 
-def _conditions(query: CustomerQuery) -> list[ColumnElement[bool]]:
+_ESCAPE = "\\"
+# Emitted as literal SQL (not a bind parameter) so PostgreSQL matches the expression indexes of
+# migration 0006; keep these expressions identical to that migration.
+_SPACE = literal_column("' '", Text)
+
+
+def _concat(parts: list[ColumnElement[Any]]) -> ColumnElement[Any]:
+    """``a || ' ' || b || …`` with the literal space of the PostgreSQL tags index."""
+    joined = parts[0]
+    for part in parts[1:]:
+        joined = joined + _SPACE + part
+    return joined
+
+
+_NAME = func.lower(Customer.first_name + _SPACE + Customer.last_name)
+_EMAIL = func.lower(Customer.email)
+_PG_TAGS = func.lower(_concat([cast(col, Text) for col in TAG_COLUMNS]))
+# SQLite: FTS5 trigram table of migration 0006, one row per customer (rowid = customer.id).
+_FTS = table("customer_fts", column("rowid", Integer))
+_TRIGRAM = 3  # shorter terms hold no trigram; they fall back to a scan
+
+
+def _contains(text: str) -> str:
+    """LIKE pattern matching ``text`` literally anywhere: ``%``, ``_`` and ``\\`` escaped."""
+    for char in (_ESCAPE, "%", "_"):
+        text = text.replace(char, _ESCAPE + char)
+    return f"%{text}%"
+
+
+def _plain_tag(tag: str) -> bool:
+    """Whether the indexed text of all tag lists joined (ASCII JSON, lists separated by a
+    space) matches exactly where the per-list test would: a match could only straddle two
+    lists through a bracket or quote, and case folding only differs outside ASCII."""
+    return tag.isascii() and not any(char in tag for char in '[]"\\')
+
+
+def _fts_ids(columns: str, text: str) -> ColumnElement[bool]:
+    """Customers whose FTS5 ``columns`` contain ``text`` (a superset: trigram case folding)."""
+    phrase = '"' + text.replace('"', '""') + '"'
+    match = literal_column("customer_fts").op("MATCH")(f"{{{columns}}} : {phrase}")
+    return Customer.id.in_(select(_FTS.c.rowid).where(match))
+
+
+def _conditions(query: CustomerQuery, dialect: str) -> list[ColumnElement[bool]]:
+    """WHERE clauses of the list. The LIKE tests define the result on every dialect; the
+    trigram tests in front of them only narrow the rows fast (index prefilters, rechecked)."""
     conds: list[ColumnElement[bool]] = []
     if query.q:
         term = query.q.strip()
-        like = f"%{term.lower()}%"
-        conds.append(
-            or_(
-                func.lower(Customer.first_name + " " + Customer.last_name).like(like),
-                func.lower(Customer.email).like(like),
-                Customer.external_id == term,
-            )
+        like = _contains(term.lower())
+        text_match: ColumnElement[bool] = or_(
+            _NAME.like(like, escape=_ESCAPE), _EMAIL.like(like, escape=_ESCAPE)
         )
+        if dialect == "sqlite" and len(term) >= _TRIGRAM:
+            text_match = and_(_fts_ids("name email", term.lower()), text_match)
+        conds.append(or_(text_match, Customer.external_id == term))
     if query.country:
         conds.append(Customer.country == query.country.upper())
     if query.lifecycle_status:
         conds.append(Customer.lifecycle_status == query.lifecycle_status)
     if query.tag:
         # Tags are JSON lists; their text form contains each tag quoted, on every dialect.
-        needle = f'%"{query.tag.strip().lower()}"%'
-        conds.append(or_(*(func.lower(cast(col, String)).like(needle) for col in TAG_COLUMNS)))
+        needle = f'"{query.tag.strip().lower()}"'
+        like = _contains(needle)
+        tag_match: ColumnElement[bool] = or_(
+            *(func.lower(cast(col, String)).like(like, escape=_ESCAPE) for col in TAG_COLUMNS)
+        )
+        if dialect in ("postgresql", "sqlite"):
+            indexed = (
+                _PG_TAGS.like(like, escape=_ESCAPE)
+                if dialect == "postgresql"
+                else _fts_ids("tags", needle)
+            )
+            tag_match = indexed if _plain_tag(needle[1:-1]) else and_(indexed, tag_match)
+        conds.append(tag_match)
     return conds
 
 
 def list_customers(
     session: Session, *, query: CustomerQuery, limit: int, offset: int
 ) -> tuple[Sequence[Customer], int]:
-    conds = _conditions(query)
-    total = session.scalar(select(func.count()).select_from(Customer).where(*conds)) or 0
-    rows = session.scalars(
-        select(Customer).where(*conds).order_by(*_SORTS[query.sort]).limit(limit).offset(offset)
-    ).all()
-    return rows, total
+    """One page of customers and the total matching.
+
+    The page's ids come first from a narrow query the sort indexes (ending in id) answer
+    alone, then only those rows are loaded. With a search or tag the matches are found first
+    (on PostgreSQL a materialised CTE over the trigram indexes, so the planner cannot walk the
+    whole name index testing each row), sorted, and counted in that same pass.
+    """
+    dialect = session.get_bind().dialect.name
+    conds = _conditions(query, dialect)
+    ids_query = select(Customer.id)
+    if dialect == "postgresql" and (query.q or query.tag):
+        matches = select(Customer.id).where(*conds).cte("matches").prefix_with("MATERIALIZED")
+        ids_query = ids_query.join(matches, matches.c.id == Customer.id)
+    else:
+        ids_query = ids_query.where(*conds)
+    ordered = ids_query.order_by(*_SORTS[query.sort]).limit(limit).offset(offset)
+    total: int | None = None
+    if query.q or query.tag:
+        # Matches are gathered for the sort anyway: count them in the same pass.
+        found = session.execute(ordered.add_columns(func.count().over())).all()
+        ids = [row[0] for row in found]
+        total = found[0][1] if found else (0 if offset == 0 and limit > 0 else None)
+    else:
+        ids = list(session.scalars(ordered))
+        if 0 < len(ids) < limit:
+            total = offset + len(ids)  # the page ran short: it holds the last match
+    if total is None:
+        total = session.scalar(select(func.count()).select_from(ids_query.subquery())) or 0
+    by_id = {c.id: c for c in session.scalars(select(Customer).where(Customer.id.in_(ids)))}
+    return [by_id[i] for i in ids], total
 
 
 def stats_for(session: Session, customer_ids: Sequence[int]) -> dict[int, CustomerStats]:

@@ -21,4 +21,7 @@ def get_session(request: Request) -> Iterator[Session]:
         session.close()
 
 
-DbSession = Annotated[Session, Depends(get_session)]
+# scope="function": commit when the endpoint returns, *before* the response is sent. With
+# the default ("request") FastAPI runs the commit after sending, and a crash in between
+# would lose a ticket the customer was already told was received (DESIGN rule 1).
+DbSession = Annotated[Session, Depends(get_session, scope="function")]

@@ -1,9 +1,18 @@
-"""Import every model module so ``Base.metadata`` knows all tables (for Alembic)."""
+"""Import every model module so ``Base.metadata`` knows all tables (for Alembic).
 
-from fairdesk.auth import models as auth_models
-from fairdesk.customers import models as customer_models
+One line per domain; a domain with tables adds its line here.
+"""
+
+from fairdesk.auth import models as _auth  # noqa: F401
+from fairdesk.clv import models as _clv  # noqa: F401
+from fairdesk.customers import models as _customers  # noqa: F401
 from fairdesk.db.base import Base
-from fairdesk.outbox import models as outbox_models
-from fairdesk.tickets import models as ticket_models
+from fairdesk.goodwill import models as _goodwill  # noqa: F401
+from fairdesk.outbox import models as _outbox  # noqa: F401
+from fairdesk.personas import models as _personas  # noqa: F401
+from fairdesk.segments import models as _segments  # noqa: F401
+from fairdesk.tickets import inbox_query as _ticket_indexes  # noqa: F401
+from fairdesk.tickets import models as _tickets  # noqa: F401
+from fairdesk.triage import models as _triage  # noqa: F401
 
-__all__ = ["Base", "auth_models", "customer_models", "outbox_models", "ticket_models"]
+__all__ = ["Base"]

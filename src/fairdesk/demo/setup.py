@@ -10,7 +10,8 @@ from fairdesk.auth.models import Role, StaffUser
 from fairdesk.auth.passwords import hash_password
 from fairdesk.customers.models import Customer
 from fairdesk.db.session import unit_of_work
-from fairdesk.demo import build_demo
+from fairdesk.demo import build_demo, stream
+from fairdesk.demo.tickets import add_tickets
 from fairdesk.tickets.assignment import set_availability
 
 DEMO_AGENTS = (
@@ -56,6 +57,7 @@ def ensure_demo(
         if existing:
             return False, f"{existing:,} customers already present"
         summary = build_demo(session, seed=seed, customers=customers)
+        tickets = add_tickets(session, summary, stream(summary.seed, "tickets"))
         auth_service.record(
             session,
             actor=manager,
@@ -65,5 +67,6 @@ def ensure_demo(
         )
         return True, (
             f"{summary.business}: {summary.customers:,} customers, "
-            f"{summary.orders:,} orders, {summary.events:,} journey events"
+            f"{summary.orders:,} orders, {summary.events:,} journey events, "
+            f"{tickets.history + tickets.open:,} tickets ({tickets.open} open)"
         )

@@ -67,8 +67,12 @@ def start(session: Session, ticket: Ticket, *, now: datetime) -> None:
 
 
 def promised_response(session: Session, ticket: Ticket) -> str:
-    """Plain words for the acknowledgement: 'within 8 business hours'."""
-    policy = policy_for(session, Priority(ticket.priority))
+    """Plain words for the acknowledgement: 'within 8 business hours'.
+
+    The promise is the ticket's own policy (set by ``start``), read through the session's
+    identity map rather than looked up again.
+    """
+    policy = session.get(SlaPolicy, ticket.sla_policy_id) if ticket.sla_policy_id else None
     first, _ = targets(policy, Priority(ticket.priority))
     hours = first.total_seconds() / 3600
     unit = "business hours" if not calendar_of(session, policy).always_open else "hours"

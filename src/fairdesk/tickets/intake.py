@@ -24,7 +24,7 @@ from fairdesk.errors import NotFound
 from fairdesk.outbox import events
 from fairdesk.outbox import service as outbox_service
 from fairdesk.outbox.models import OutboxKind
-from fairdesk.tickets import assignment, clock
+from fairdesk.tickets import assignment, clock, portal
 from fairdesk.tickets.models import (
     Attachment,
     IntakeChannel,
@@ -34,6 +34,7 @@ from fairdesk.tickets.models import (
     Ticket,
     TicketStatus,
 )
+from fairdesk.triage import service as triage_service
 
 REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
 REFERENCE_RE = re.compile(r"\[?\b(FD-[A-HJ-NP-Z2-9]{8})\b\]?")
@@ -206,6 +207,7 @@ def _queue_ack(
                 f"Thank you for writing to {settings.business_name}. Your case reference is "
                 f"{ticket.reference}. A person will answer you {promise}.\n\n"
                 "Reply to this e-mail to add anything; it goes straight into your case.\n"
+                f"Follow your case and reply online: {portal.link_for(ticket)}\n"
             ),
             "message_id": message_id,
             "ticket_id": ticket.id,
@@ -270,15 +272,17 @@ def receive(session: Session, incoming: Incoming, *, now: datetime | None = None
             order_id=order_id,
             created_at=now,
             status=TicketStatus.NEW,
+            last_customer_message_at=now,
         )
-        session.add(ticket)
-        session.flush()
+        # Due times and assignee are known before the first flush: one INSERT, no UPDATE.
         clock.start(session, ticket, now=now)
         if get_settings().auto_assign:
             assignment.auto_assign(session, ticket, now=now)
+        session.add(ticket)
+        session.flush()
     else:
         _reopen_on_customer_reply(session, ticket, now=now)
-    ticket.last_customer_message_at = now
+        ticket.last_customer_message_at = now
     message = Message(
         ticket_id=ticket.id,
         kind=MessageKind.CUSTOMER,
@@ -289,6 +293,8 @@ def receive(session: Session, incoming: Incoming, *, now: datetime | None = None
     )
     session.add(message)
     session.flush()
+    # Triage in the intake path: the inbox can sort by urgency and mask abuse at once.
+    triage_service.triage_message(session, message.id)
     rejected = _store_attachments(session, message, incoming.attachments)
     if rejected:
         message.meta = {"rejected_attachments": rejected}

@@ -4,8 +4,31 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from fairdesk.web.pages import health, home
+from fairdesk.web.pages import (
+    customer_import,
+    customers,
+    health,
+    home,
+    inbox,
+    portal,
+    support_form,
+    ticket,
+    value,
+)
+from fairdesk.web.pages import goodwill as goodwill_pages
+from fairdesk.web.pages import personas as persona_pages
+from fairdesk.web.pages import segments as segment_pages
 
 router = APIRouter(include_in_schema=False)
 router.include_router(health.router)
 router.include_router(home.router)
+router.include_router(customer_import.router)
+router.include_router(customers.router)
+router.include_router(value.router)
+router.include_router(inbox.router)
+router.include_router(ticket.router)
+router.include_router(support_form.router)
+router.include_router(portal.router)
+router.include_router(segment_pages.router)
+router.include_router(persona_pages.router)
+router.include_router(goodwill_pages.router)

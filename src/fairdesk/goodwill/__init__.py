@@ -1,0 +1,1 @@
+"""Goodwill: the remedy policy, discretion limits, recommended remedies, grants and approvals."""

@@ -1,0 +1,171 @@
+"""The agent inbox: views with counts, filters, sort and pages over the ticket queue.
+
+A thin layer over ``ticket_service`` / ``inbox_query``. Its own work is reading a query string
+a person may have mistyped into an ``InboxQuery`` (a clear 422 page naming the field, never a
+500) and building the links that keep the filters while moving between views and pages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, replace
+from enum import StrEnum
+from typing import Annotated, TypeVar
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Query, Request
+from starlette.responses import RedirectResponse, Response
+
+from fairdesk.auth.deps import StaffPage
+from fairdesk.db.base import utcnow
+from fairdesk.db.deps import DbSession
+from fairdesk.errors import ValidationFailed
+from fairdesk.tickets import inbox_query
+from fairdesk.tickets.models import IntakeChannel, Priority, TicketStatus
+from fairdesk.tickets.service import InboxQuery, InboxSort, InboxView
+from fairdesk.web.templating import render
+
+router = APIRouter()
+
+MAX_PAGE = 1_000_000  # past this an OFFSET stops fitting every database's integer
+VIEW_LABELS = {
+    InboxView.MINE: "Mine",
+    InboxView.UNASSIGNED: "Unassigned",
+    InboxView.DUE_SOON: "Due soon",
+    InboxView.BREACHED: "Breached",
+    InboxView.OPEN: "Open",
+    InboxView.ALL: "All",
+}
+SORT_LABELS = {
+    InboxSort.DUE: "Due first",
+    InboxSort.NEWEST: "Newest first",
+    InboxSort.OLDEST: "Oldest first",
+    InboxSort.PRIORITY: "Priority",
+}
+DEFAULT_VIEW = InboxView.OPEN
+DEFAULT_SORT = InboxSort.DUE
+
+E = TypeVar("E", bound=StrEnum)
+
+
+@dataclass(frozen=True)
+class InboxForm:
+    """The query string as typed, echoed into the form, the view tabs and the page links."""
+
+    view: str = DEFAULT_VIEW.value
+    status: str = ""
+    priority: str = ""
+    channel: str = ""
+    q: str = ""
+    sort: str = DEFAULT_SORT.value
+
+    def url(self, page: int = 1, **changes: str) -> str:
+        form = replace(self, **changes)
+        defaults = {"view": DEFAULT_VIEW.value, "sort": DEFAULT_SORT.value}
+        params = {k: v for k, v in asdict(form).items() if v and defaults.get(k) != v}
+        if page > 1:
+            params["page"] = str(page)
+        return "/inbox" + ("?" + urlencode(params) if params else "")
+
+    def view_url(self, view: str) -> str:
+        return self.url(view=view)
+
+    @property
+    def narrowed(self) -> bool:
+        return bool(self.status or self.priority or self.channel or self.q)
+
+
+@dataclass(frozen=True)
+class Pager:
+    page: int
+    pages: int
+    total: int
+    first_row: int
+    last_row: int
+    window: list[int | None]  # page numbers to link, None where a gap is elided
+
+
+def _choice(kind: type[E], raw: str, field: str) -> E | None:
+    if not raw:
+        return None
+    try:
+        return kind(raw)
+    except ValueError:
+        allowed = ", ".join(m.value for m in kind)
+        raise ValidationFailed(
+            f"{field}: unknown value {raw!r}; use one of {allowed}", field=field
+        ) from None
+
+
+def window(page: int, pages: int, span: int = 2) -> list[int | None]:
+    """First, last and the pages around the current one, with ``None`` for each gap."""
+    shown = sorted({1, pages, *range(max(1, page - span), min(pages, page + span) + 1)})
+    out: list[int | None] = []
+    for n in shown:
+        if out and n - (out[-1] or 0) > 1:
+            out.append(None)
+        out.append(n)
+    return out
+
+
+@router.get("/inbox")
+def inbox(
+    request: Request,
+    session: DbSession,
+    user: StaffPage,
+    view: Annotated[str, Query(max_length=20)] = "",
+    status: Annotated[str, Query(max_length=20)] = "",
+    priority: Annotated[str, Query(max_length=20)] = "",
+    channel: Annotated[str, Query(max_length=20)] = "",
+    q: Annotated[str, Query(max_length=200)] = "",
+    sort: Annotated[str, Query(max_length=20)] = "",
+    page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
+) -> Response:
+    form = InboxForm(
+        view=view or DEFAULT_VIEW.value,
+        status=status,
+        priority=priority,
+        channel=channel,
+        q=q.strip(),
+        sort=sort or DEFAULT_SORT.value,
+    )
+    query = InboxQuery(
+        view=_choice(InboxView, form.view, "view") or DEFAULT_VIEW,
+        status=_choice(TicketStatus, form.status, "status"),
+        priority=_choice(Priority, form.priority, "priority"),
+        channel=_choice(IntakeChannel, form.channel, "channel"),
+        q=form.q or None,
+        sort=_choice(InboxSort, form.sort, "sort") or DEFAULT_SORT,
+    )
+    now = utcnow()
+    size: int = request.app.state.settings.page_size
+    rows, total = inbox_query.inbox_page(
+        session, query=query, viewer=user, limit=size, offset=(page - 1) * size, now=now
+    )
+    pages = max(1, -(-total // size))
+    if page > pages:  # a stale link past the end: the last page that exists
+        return RedirectResponse(form.url(pages), status_code=303)
+    counts = inbox_query.view_counts(session, viewer=user, now=now)
+    pager = Pager(
+        page=page,
+        pages=pages,
+        total=total,
+        first_row=(page - 1) * size + 1,
+        last_row=(page - 1) * size + len(rows),
+        window=window(page, pages),
+    )
+    return render(
+        request,
+        "tickets/inbox.html",
+        {
+            "form": form,
+            "rows": rows,
+            "pager": pager,
+            "now": now,
+            "views": [(v, VIEW_LABELS[v], counts[v]) for v in InboxView],
+            "current_view": query.view,
+            "sorts": SORT_LABELS,
+            "statuses": list(TicketStatus),
+            "priorities": list(Priority),
+            "channels": list(IntakeChannel),
+        },
+    )
