@@ -1,7 +1,8 @@
-"""merge domain branches
+"""Merge the domain branches into one head
 
 Revision ID: 0007_merge
-Revises: 0003_clv, 0003_pages, 0003_sla, 0003_triage, 0004_segments, 0005_goodwill, 0006_customer_search
+Revises: 0003_clv, 0003_pages, 0003_sla, 0003_triage, 0004_segments, 0005_goodwill,
+    0006_customer_search
 Create Date: 2026-11-24 23:39:53.914082
 """
 
