@@ -109,7 +109,7 @@ def _fairdesk(url: str, path: Path, which: str) -> dict[str, Any]:
 
 
 def _pandas(url: str, path: Path) -> dict[str, Any]:
-    import pandas as pd
+    import pandas as pd  # type: ignore[import-untyped]  # by hand only: not a dependency
 
     engine = create_engine(url)
     frame = pd.read_csv(path, parse_dates=["placed_at", "delivered_at"])

@@ -9,7 +9,7 @@ Create Date: 2026-11-24 23:39:53.914082
 from collections.abc import Sequence
 
 revision: str = "0007_merge"
-down_revision: str | None = (
+down_revision: str | tuple[str, ...] | None = (
     "0003_clv",
     "0003_pages",
     "0003_sla",
