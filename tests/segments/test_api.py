@@ -121,6 +121,10 @@ def test_agents_see_the_segment_pages(client: TestClient, agent: StaffUser,
         assert client.get(url).status_code == 200, url
     rfm = client.get("/segments/rfm").text
     assert "No purchases" in rfm and "heat-" in rfm
+    ids = [s.id for s in session.scalars(select(Segment).where(Segment.key.in_(
+        ["rfm:no_purchases", "rfm:champions"])))]
+    compared = client.get(f"/segments/compare?ids={ids[0]}&ids={ids[1]}&ids=&ids=")
+    assert compared.status_code == 200 and "chart-compare" in compared.text
 
 
 def test_customer_insights_partial_renders_for_the_customer_page(

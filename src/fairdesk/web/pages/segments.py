@@ -59,8 +59,9 @@ def rfm_page(request: Request, session: DbSession, user: StaffPage) -> Response:
 
 @router.get("/segments/compare")
 def compare_page(request: Request, session: DbSession, user: StaffPage,
-                 ids: Annotated[list[int], Query(max_length=6)] = []) -> Response:  # noqa: B006
-    chosen = list(dict.fromkeys(ids))[:4]
+                 ids: Annotated[list[str], Query(max_length=6)] = []) -> Response:  # noqa: B006
+    # The form's unused "—" choices arrive as empty strings: skip them, not a 422.
+    chosen = list(dict.fromkeys(int(i) for i in ids if i.strip().isdigit()))[:4]
     rows = report.compare(session, chosen, now=utcnow()) if chosen else []
     return render(request, "segments/compare.html", {
         "rows": rows, "chart": report.compare_chart(rows) if rows else None,
