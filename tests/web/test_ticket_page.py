@@ -107,7 +107,7 @@ def test_sidebar_profile_orders_other_tickets(
     assert "active" in side and ">US<" in side
     assert "ORD-42" in side and 'class="current"' in side
     assert f'<a href="/tickets/{other.id}">{other.reference}</a>' in side
-    assert stranger.reference not in side and f'/tickets/{ticket.id}"' not in side
+    assert stranger.reference not in side and f'href="/tickets/{ticket.id}"' not in side
 
 
 def test_public_reply_is_sent_audited_and_sets_status(

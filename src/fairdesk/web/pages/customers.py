@@ -27,6 +27,7 @@ from fairdesk.customers.models import Customer, LifecycleStatus, Order
 from fairdesk.customers.service import CustomerQuery, CustomerSort
 from fairdesk.db.deps import DbSession
 from fairdesk.errors import NotFound, ValidationFailed
+from fairdesk.segments import service as segment_service
 from fairdesk.web.templating import render
 
 router = APIRouter()
@@ -193,4 +194,5 @@ def customer_detail(
         "orders": orders, "totals": totals, "order_count": sum(t.count for t in totals),
         "journey": customer_service.journey_of(session, customer_id),
         "value": clv_service.value_of(session, customer_id),
+        "insights": segment_service.customer_insights(session, customer_id),
     })

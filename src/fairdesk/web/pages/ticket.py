@@ -26,11 +26,13 @@ from fairdesk.auth import service as audit
 from fairdesk.auth.csrf import require_csrf
 from fairdesk.auth.deps import StaffPage
 from fairdesk.auth.models import StaffUser
+from fairdesk.clv import service as clv_service
 from fairdesk.customers import service as customer_service
 from fairdesk.customers.models import Order
 from fairdesk.db.base import utcnow
 from fairdesk.db.deps import DbSession
 from fairdesk.errors import NotFound, ValidationFailed
+from fairdesk.segments import service as segment_service
 from fairdesk.tickets import canned, reading, sla_marks
 from fairdesk.tickets import service as ticket_service
 from fairdesk.tickets.inbox_query import staff_names
@@ -172,6 +174,8 @@ def _page(
         "rejected": [r for m in messages for r in (m.meta or {}).get("rejected_attachments", [])],
         "orders": customer_service.orders_of(session, customer.id, limit=RECENT_ORDERS),
         "others": others,
+        "value": clv_service.value_of(session, customer.id),
+        "insights": segment_service.customer_insights(session, customer.id),
     }
     return render(request, "tickets/ticket.html", ctx, status_code=status_code)
 
