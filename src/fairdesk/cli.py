@@ -160,6 +160,11 @@ def demo(
         )
     if built:
         console.print(f"demo business built: {summary}")
+        from fairdesk.analyze import run_all
+
+        with console.status("computing lifetime value, segments and personas…"):
+            for name, outcome in run_all(engine):
+                console.print(f"[green]✓[/green] {name}: {outcome}")
     else:
         console.print("demo database already present; the manager password was reset")
     agents = ", ".join(email for email, _ in DEMO_AGENTS)
