@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import numpy.typing as npt
 import pytest
@@ -118,17 +116,14 @@ def test_calibration_end_must_leave_a_holdout() -> None:
         )
 
 
-def test_a_million_transactions_take_well_under_a_second_per_million() -> None:
-    """The vectorised path (bench/bench_clv.py times ten million); generous bound for CI."""
+def test_a_million_transactions_summarise_exactly() -> None:
+    """The vectorised path on a million rows (bench/bench_clv.py times ten million)."""
     rng = np.random.default_rng(0)
     n = 1_000_000
     ids = rng.integers(0, 100_000, n)
     day_numbers = rng.integers(0, 1000, n)
     days = np.datetime64("2020-01-01") + day_numbers.astype("timedelta64[D]")
-    start = time.perf_counter()
     s = summary_from_arrays(ids, days, rng.gamma(2.0, 20.0, n), time_unit="W")
-    elapsed = time.perf_counter() - start
     purchase_days = np.unique(ids * 1000 + day_numbers).size
     assert s.customer_id.size == np.unique(ids).size
     assert int(s.frequency.sum()) + s.customer_id.size == purchase_days
-    assert elapsed < 10
