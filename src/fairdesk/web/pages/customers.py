@@ -11,8 +11,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
-from enum import StrEnum
-from typing import Annotated, TypeVar
+from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
@@ -28,6 +27,7 @@ from fairdesk.customers.service import CustomerQuery, CustomerSort
 from fairdesk.db.deps import DbSession
 from fairdesk.errors import NotFound, ValidationFailed
 from fairdesk.segments import service as segment_service
+from fairdesk.web.paging import Pager, choice, window
 from fairdesk.web.templating import render
 
 router = APIRouter()
@@ -44,7 +44,6 @@ SORT_LABELS = {
 AGE_BANDS = ((18, "under 18"), (25, "18–24"), (35, "25–34"), (45, "35–44"), (55, "45–54"),
              (65, "55–64"))
 
-E = TypeVar("E", bound=StrEnum)
 
 
 @dataclass(frozen=True)
@@ -66,27 +65,6 @@ class ListForm:
         return bool(self.q or self.country or self.status or self.tag)
 
 
-@dataclass(frozen=True)
-class Pager:
-    """Where this page sits in the result, for "showing X–Y of N" and the page links."""
-
-    page: int
-    pages: int
-    total: int
-    first_row: int
-    last_row: int
-    window: list[int | None]  # page numbers to link, None where a gap is elided
-
-
-def _choice(kind: type[E], raw: str, field: str) -> E | None:
-    if not raw:
-        return None
-    try:
-        return kind(raw)
-    except ValueError:
-        allowed = ", ".join(m.value for m in kind)
-        raise ValidationFailed(f"{field}: unknown value {raw!r}; use one of {allowed}",
-                               field=field) from None
 
 
 def _country(raw: str) -> str | None:
@@ -98,16 +76,6 @@ def _country(raw: str) -> str | None:
                                field="country")
     return code.upper()
 
-
-def _window(page: int, pages: int, span: int = 2) -> list[int | None]:
-    """First, last and the pages near this one: a few links even for 2,000 pages."""
-    shown = sorted({1, pages, *range(max(1, page - span), min(pages, page + span) + 1)})
-    out: list[int | None] = []
-    for n in shown:
-        if out and n - (out[-1] or 0) > 1:
-            out.append(None)
-        out.append(n)
-    return out
 
 
 def _tags(customer: Customer) -> list[str]:
@@ -132,8 +100,8 @@ def customer_list(
                     sort=sort or CustomerSort.NAME.value)
     query = CustomerQuery(
         q=form.q or None, country=_country(form.country),
-        lifecycle_status=_choice(LifecycleStatus, form.status, "status"), tag=form.tag or None,
-        sort=_choice(CustomerSort, form.sort, "sort") or CustomerSort.NAME,
+        lifecycle_status=choice(LifecycleStatus, form.status, "status"), tag=form.tag or None,
+        sort=choice(CustomerSort, form.sort, "sort") or CustomerSort.NAME,
     )
     size: int = request.app.state.settings.page_size
     rows, total = customer_service.list_customers(session, query=query, limit=size,
@@ -143,7 +111,7 @@ def customer_list(
         return RedirectResponse(form.url(pages), status_code=303)
     stats = customer_service.stats_for(session, [c.id for c in rows])
     pager = Pager(page=page, pages=pages, total=total, first_row=(page - 1) * size + 1,
-                  last_row=(page - 1) * size + len(rows), window=_window(page, pages))
+                  last_row=(page - 1) * size + len(rows), window=window(page, pages))
     return render(request, "customers/list.html", {
         "form": form, "rows": [(c, stats[c.id], _tags(c)) for c in rows], "pager": pager,
         "statuses": list(LifecycleStatus), "sorts": SORT_LABELS, "tag_preview": TAG_PREVIEW,

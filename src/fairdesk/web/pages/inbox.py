@@ -8,8 +8,7 @@ a person may have mistyped into an ``InboxQuery`` (a clear 422 page naming the f
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, replace
-from enum import StrEnum
-from typing import Annotated, TypeVar
+from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
@@ -18,10 +17,10 @@ from starlette.responses import RedirectResponse, Response
 from fairdesk.auth.deps import StaffPage
 from fairdesk.db.base import utcnow
 from fairdesk.db.deps import DbSession
-from fairdesk.errors import ValidationFailed
 from fairdesk.tickets import inbox_query
 from fairdesk.tickets.models import IntakeChannel, Priority, TicketStatus
 from fairdesk.tickets.service import InboxQuery, InboxSort, InboxView
+from fairdesk.web.paging import Pager, choice, window
 from fairdesk.web.templating import render
 
 router = APIRouter()
@@ -44,7 +43,6 @@ SORT_LABELS = {
 DEFAULT_VIEW = InboxView.OPEN
 DEFAULT_SORT = InboxSort.DUE
 
-E = TypeVar("E", bound=StrEnum)
 
 
 @dataclass(frozen=True)
@@ -74,37 +72,7 @@ class InboxForm:
         return bool(self.status or self.priority or self.channel or self.q)
 
 
-@dataclass(frozen=True)
-class Pager:
-    page: int
-    pages: int
-    total: int
-    first_row: int
-    last_row: int
-    window: list[int | None]  # page numbers to link, None where a gap is elided
 
-
-def _choice(kind: type[E], raw: str, field: str) -> E | None:
-    if not raw:
-        return None
-    try:
-        return kind(raw)
-    except ValueError:
-        allowed = ", ".join(m.value for m in kind)
-        raise ValidationFailed(
-            f"{field}: unknown value {raw!r}; use one of {allowed}", field=field
-        ) from None
-
-
-def window(page: int, pages: int, span: int = 2) -> list[int | None]:
-    """First, last and the pages around the current one, with ``None`` for each gap."""
-    shown = sorted({1, pages, *range(max(1, page - span), min(pages, page + span) + 1)})
-    out: list[int | None] = []
-    for n in shown:
-        if out and n - (out[-1] or 0) > 1:
-            out.append(None)
-        out.append(n)
-    return out
 
 
 @router.get("/inbox")
@@ -129,12 +97,12 @@ def inbox(
         sort=sort or DEFAULT_SORT.value,
     )
     query = InboxQuery(
-        view=_choice(InboxView, form.view, "view") or DEFAULT_VIEW,
-        status=_choice(TicketStatus, form.status, "status"),
-        priority=_choice(Priority, form.priority, "priority"),
-        channel=_choice(IntakeChannel, form.channel, "channel"),
+        view=choice(InboxView, form.view, "view") or DEFAULT_VIEW,
+        status=choice(TicketStatus, form.status, "status"),
+        priority=choice(Priority, form.priority, "priority"),
+        channel=choice(IntakeChannel, form.channel, "channel"),
         q=form.q or None,
-        sort=_choice(InboxSort, form.sort, "sort") or DEFAULT_SORT,
+        sort=choice(InboxSort, form.sort, "sort") or DEFAULT_SORT,
     )
     now = utcnow()
     size: int = request.app.state.settings.page_size
