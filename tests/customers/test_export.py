@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import csv
 import io
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import polars as pl
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from fairdesk.customers.csv_formats import CUSTOMERS, ORDERS
-from fairdesk.customers.exporter import export_customers, export_orders
+from fairdesk.customers.exporter import cell, export_customers, export_orders
 from fairdesk.customers.importer import import_customers, import_orders
+from fairdesk.customers.importer.checks import ESCAPED_FORMULA
 from fairdesk.customers.models import Customer, Gender, Order, OrderStatus
 from tests.factories import make_customer, make_order
 
@@ -98,3 +103,33 @@ def test_a_customer_without_external_id_is_exported_by_its_id(session: Session) 
     export_orders(session, orders_csv)
     assert customers_csv.getvalue().splitlines()[1].startswith(f"fairdesk:{anonymous.id},")
     assert orders_csv.getvalue().splitlines()[1].startswith(f"O-9,fairdesk:{anonymous.id},")
+
+
+def test_cells_a_spreadsheet_would_run_as_formulas_are_exported_as_text_and_read_back(
+    session: Session,
+) -> None:
+    make_customer(session, external_id="C-F", first_name='=HYPERLINK("http://evil")',
+                  last_name="'=already quoted", city="@SUM(A1)", region="-2+3",
+                  phone="+44 1632 960000", values=["=cmd", "calm"])
+    before = snapshot(session)
+    customers_csv = io.StringIO()
+    export_customers(session, customers_csv)
+    row = dict(zip(CUSTOMERS.names, next(
+        r for r in csv.reader(io.StringIO(customers_csv.getvalue())) if r[0] == "C-F"),
+        strict=True))
+    assert row["first_name"] == "'=HYPERLINK(\"http://evil\")"
+    assert row["last_name"] == "''=already quoted"
+    assert row["city"] == "'@SUM(A1)"
+    assert row["region"] == "'-2+3"
+    assert row["values"] == "'=cmd;calm"
+    session.execute(delete(Customer))
+    assert import_customers(session, io.BytesIO(customers_csv.getvalue().encode())).inserted == 1
+    assert snapshot(session) == before
+
+
+@given(st.text(alphabet=st.sampled_from("'=+-@\tab ;"), max_size=12))
+def test_the_formula_escape_always_reads_back_to_the_same_text(text: str) -> None:
+    escaped = cell(text)
+    assert escaped[:1] not in {"=", "+", "-", "@", "\t", "\r"}
+    read = pl.Series([escaped]).str.replace(ESCAPED_FORMULA, "$1").item()
+    assert read == text

@@ -7,6 +7,7 @@ Rows are streamed from the database, so an export's memory does not grow with th
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -20,6 +21,9 @@ from fairdesk.customers.csv_formats import CUSTOMERS, EXPORTED_ID_PREFIX, ORDERS
 from fairdesk.customers.models import Customer, Order
 
 _STREAM_ROWS = 5_000
+# A cell a spreadsheet would run as a formula (OWASP "CSV injection"), possibly already behind
+# apostrophes: one more apostrophe makes it text; the importer removes exactly that one.
+FORMULA_START = re.compile(r"^'*[=+\-@\t\r]")
 
 
 def cell(value: Any) -> str:
@@ -32,9 +36,10 @@ def cell(value: Any) -> str:
         return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
     if isinstance(value, Decimal):
         return f"{value:.2f}"
-    if isinstance(value, list):
-        return ";".join(value)
-    return str(value)
+    text = ";".join(value) if isinstance(value, list) else str(value)
+    if isinstance(value, str | list) and FORMULA_START.match(text):
+        return "'" + text
+    return text
 
 
 def _external_id(model: type[Customer]) -> Any:

@@ -151,6 +151,9 @@ def _email_adapter() -> TypeAdapter[str]:
     return TypeAdapter(EmailStr)
 
 
+# The exporter's formula escape (see exporter.FORMULA_START): drop the one apostrophe it added.
+ESCAPED_FORMULA = r"^'('*[=+\-@\t\r])"
+
 Reader = Callable[[pl.Expr], pl.Expr]
 Rules = Callable[[pl.Expr, pl.Expr], list[Rule]]
 
@@ -208,7 +211,8 @@ def check(frame: pl.DataFrame, fmt: CsvFormat, *, max_field_bytes: int) -> Check
     # Pass 1: text (stripped, null when empty) and the too-large flag.
     texts = frame.select(
         LINE,
-        *(pl.col(s.name).str.strip_chars().replace("", None).alias(f"t:{s.name}") for s in specs),
+        *(pl.col(s.name).str.strip_chars().str.replace(ESCAPED_FORMULA, "$1")
+          .replace("", None).alias(f"t:{s.name}") for s in specs),
         *((pl.col(s.name).str.len_bytes() > max_field_bytes).alias(f"big:{s.name}")
           for s in specs),
     )
