@@ -38,6 +38,9 @@ class Facts:
     recent_claims: int = 0
     spent_today: Decimal = Decimal("0")
     spent_month: Decimal = Decimal("0")
+    # Restrictions a manager decided for this customer (fairness); a flag alone never sets them.
+    receipts_required: bool = False
+    no_questions_asked_off: bool = False
 
     def as_inputs(self) -> dict[str, Any]:
         return {k: (str(v) if isinstance(v, Decimal) else v) for k, v in asdict(self).items()}
@@ -136,7 +139,7 @@ def decide(policy: Policy, facts: Facts, req: GestureRequest) -> Decision:
     """Grant within discretion, or say which limit sends it to a manager."""
     validate(policy, facts, req)
     cur, label = req.currency, policy.remedies[req.remedy].label.lower()
-    for nqa in policy.no_questions_asked:
+    for nqa in () if facts.no_questions_asked_off else policy.no_questions_asked:
         if facts.category == nqa.category and req.remedy == nqa.remedy and req.amount <= nqa.cap:
             return Decision(
                 Outcome.GRANT,
@@ -157,7 +160,10 @@ def decide(policy: Policy, facts: Facts, req: GestureRequest) -> Decision:
         reasons.append(f"{money(req.amount, cur)} is above your {money(limit, cur)} limit")
     else:
         reasons.append(f"Within your {money(limit, cur)} limit: {label} {money(req.amount, cur)}")
-    if req.amount <= policy.no_receipt_under:
+    if facts.receipts_required and req.amount > 0 and not req.receipt:
+        over.append("receipt")
+        reasons.append("a receipt is required for this customer (a manager's decision)")
+    elif req.amount <= policy.no_receipt_under:
         reasons.append(f"no receipt needed under {money(policy.no_receipt_under, cur)}")
     elif req.receipt or facts.order_amount is not None:
         reasons.append("proof of purchase on file" if not req.receipt else "receipt seen")

@@ -19,6 +19,8 @@ from fairdesk.clv import service as clv_service
 from fairdesk.customers.models import Order
 from fairdesk.db.base import utcnow
 from fairdesk.errors import NotFound
+from fairdesk.fairness import restrictions
+from fairdesk.fairness.models import RestrictionKind
 from fairdesk.goodwill import budget, policy, segment_adapter
 from fairdesk.goodwill.models import BudgetPeriod, Gesture, GestureStatus, PolicyVersion
 from fairdesk.goodwill.rules import Facts, Recommendation, recommend
@@ -108,6 +110,7 @@ def facts_for(
     value = clv_service.value_of(session, ticket.customer_id)
     segment = segment_adapter.segment_of(session, ticket.customer_id)
     spent = budget.spent(session, staff_id=staff_id, today=now.date())
+    restricted = restrictions.active_kinds(session, customer_id=ticket.customer_id)
     facts = Facts(
         role=role,
         category=ticket.category,
@@ -122,6 +125,8 @@ def facts_for(
         ),
         spent_today=spent[BudgetPeriod.DAY],
         spent_month=spent[BudgetPeriod.MONTH],
+        receipts_required=RestrictionKind.RECEIPTS_REQUIRED in restricted,
+        no_questions_asked_off=RestrictionKind.NO_QUESTIONS_ASKED_OFF in restricted,
     )
     return facts, order
 
