@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from fairdesk.clv import service as clv_service
 from fairdesk.db.base import utcnow
 from fairdesk.db.session import unit_of_work
+from fairdesk.fairness import cases as fairness_cases
 from fairdesk.segments import analysis as segment_analysis
 
 Say = Callable[[str], None]
@@ -38,6 +39,8 @@ def _clv(session: Session, now: datetime, say: Say) -> str:
 
 STEPS: list[Step] = [Step("lifetime value", _clv)]
 STEPS.append(Step("segments and personas", segment_analysis.step))
+STEPS.append(Step("fairness signals", fairness_cases.step))
+STEPS.append(Step("themes", themes_build.step))
 
 
 def run_all(

@@ -101,3 +101,55 @@ class Settings(BaseSettings):
 def get_settings() -> Settings:
     """The process-wide settings, read once."""
     return Settings()
+    fairness_parting_retention: Literal["keep", "erase"] = Field(
+        default="keep",
+        description="Parting ways with a customer: 'keep' their records, or 'erase' their "
+        "personal details (orders, tickets and the decision record stay, anonymised).",
+    )
+
+    # Fairness signals (docs/fairness.md): each count threshold is where a signal starts, at
+    # strength 0.5; twice the threshold is full strength 1.0.
+    fairness_min_peers: int = Field(
+        default=30, ge=1,
+        description="A segment with fewer customers with orders compares against everyone.",
+    )
+    fairness_claim_z: float = Field(
+        default=3.5, gt=0, description="Robust z-score of the claim rate where it becomes a "
+        "signal (Iglewicz and Hoaglin's outlier cut-off).",
+    )
+    fairness_min_claims: int = Field(
+        default=3, ge=1, description="Fewer claims than this never make a claim-rate signal."
+    )
+    fairness_near_limit_band: float = Field(
+        default=0.15, gt=0, lt=1, description="'Just under a limit': within this share below "
+        "the no-receipt or an agent's discretion limit.",
+    )
+    fairness_near_limit_min: int = Field(default=3, ge=1)
+    fairness_near_limit_share: float = Field(
+        default=0.6, gt=0, le=1, description="Share of the customer's gestures that must be "
+        "just under a limit.",
+    )
+    fairness_not_received_categories: list[str] = Field(
+        default=["delivery"], description="Ticket categories that claim an order never came."
+    )
+    fairness_not_received_min: int = Field(default=3, ge=1)
+    fairness_after_delivery_min: int = Field(
+        default=2, ge=1, description="'Not received' claims on orders with confirmed delivery."
+    )
+    fairness_wardrobe_days: int = Field(
+        default=14, ge=1, description="A refund claimed this long after delivery is after use."
+    )
+    fairness_wardrobe_refund_share: float = Field(default=0.5, gt=0, le=1)
+    fairness_wardrobe_min: int = Field(default=2, ge=1)
+    fairness_abuse_min: int = Field(
+        default=2, ge=1, description="Abusive messages toward staff; a threat is full strength."
+    )
+    fairness_low_rating: int = Field(default=2, ge=1, le=5, description="Ratings at or below.")
+    fairness_low_rating_min: int = Field(default=2, ge=1)
+    fairness_strong: float = Field(
+        default=0.75, gt=0, le=1, description="A signal this strong may open a case."
+    )
+    fairness_open_score: float = Field(
+        default=1.5, gt=0, description="Sum of unreviewed strengths that opens a case (with "
+        "one strong conduct signal); one conduct signal at full strength opens alone.",
+    )
