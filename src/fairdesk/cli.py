@@ -313,3 +313,7 @@ from fairdesk.customers.cli import export_app, import_app  # noqa: E402
 
 app.add_typer(import_app, name="import")
 app.add_typer(export_app, name="export")
+
+from fairdesk.fairness.cli import fairness_app  # noqa: E402
+
+app.add_typer(fairness_app, name="fairness")

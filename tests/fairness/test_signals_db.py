@@ -108,3 +108,49 @@ def test_signal_rows_follow_the_evidence(session: Session) -> None:
     )
     assert row is not None and row.strength == 0.5 and len(row.evidence_key) == 64
     assert row.evidence["figures"] == {"not_received": 3}
+
+
+def test_value_is_shown_never_used_to_decide(session: Session) -> None:
+    """Twins with the same evidence, one worth 5,000 and one worth 2: the same outcome."""
+    from tests.fairness.signal_helpers import value
+
+    bystanders(session, 16)
+    rich, poor = not_received_exploiter(session), not_received_exploiter(session)
+    value(session, rich, 5000.0)
+    value(session, poor, 2.0)
+    # Two more twins whose (weaker) evidence opens nothing.
+    rich_ok, poor_ok = make_customer(session), make_customer(session)
+    for c in (rich_ok, poor_ok):
+        for day in (0, 30):
+            claim(session, c, delivered_order(session, c, day=day), category="delivery")
+    value(session, rich_ok, 5000.0)
+    value(session, poor_ok, 2.0)
+    opened = cases.scan(session, thresholds=T, open_them=True, now=NOW).opened
+    by_customer = {case.customer_id: case for case in opened}
+    assert set(by_customer) == {rich.id, poor.id}
+    assert by_customer[rich.id].score == by_customer[poor.id].score
+    assert by_customer[rich.id].signal_kinds == by_customer[poor.id].signal_kinds
+    assert by_customer[rich.id].dossier["customer"]["clv"] == 5000.0  # shown
+    assert by_customer[poor.id].dossier["customer"]["clv"] == 2.0
+
+
+def test_abuse_through_real_triage_opens_a_case_with_staff_exposure(session: Session) -> None:
+    from tests.fairness.signal_helpers import write
+
+    bystanders(session)
+    c = make_customer(session)
+    ticket = claim(
+        session,
+        c,
+        delivered_order(session, c),
+        category="quality",
+        body="The bag was split open when it arrived.",
+    )
+    write(session, ticket, "I will find you and hurt you, you useless idiot.")
+    result = cases.scan(session, thresholds=T, open_them=True, now=NOW)
+    (case,) = result.opened
+    assert case.customer_id == c.id and case.signal_kinds == ["abuse_toward_staff"]
+    (signal,) = case.dossier["signals"]
+    assert signal["strength"] == 1.0 and len(signal["evidence"]["messages"]) == 1
+    exposure = case.dossier["harm"]["staff_exposure"]
+    assert exposure and exposure[0]["messages"] == 1 and exposure[0]["worst"] == "threat"

@@ -24,3 +24,7 @@ api_router.include_router(triage_router)
 api_router.include_router(segments_router)
 api_router.include_router(personas_router)
 api_router.include_router(goodwill_router)
+
+from fairdesk.fairness.rating_routes import router as rating_router  # noqa: E402
+
+api_router.include_router(rating_router)

@@ -32,3 +32,7 @@ router.include_router(portal.router)
 router.include_router(segment_pages.router)
 router.include_router(persona_pages.router)
 router.include_router(goodwill_pages.router)
+
+from fairdesk.web.pages import interaction_rating  # noqa: E402
+
+router.include_router(interaction_rating.router)

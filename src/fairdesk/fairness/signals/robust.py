@@ -14,6 +14,7 @@ with everyone instead.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -44,7 +45,12 @@ def _centre_scale(values: FloatArray) -> tuple[float, float]:
     return median, MEAN_AD_SCALE * float(deviation.mean())
 
 
-def robust_z(values: npt.ArrayLike, groups: npt.ArrayLike, *, min_peers: int) -> PeerScores:
+def robust_z(
+    values: npt.ArrayLike,
+    groups: Sequence[str | None] | npt.NDArray[np.object_],
+    *,
+    min_peers: int,
+) -> PeerScores:
     """Robust z-score of each finite value within its group; NaN values get z = 0 and no peers.
 
     ``groups`` holds a name per value (``None`` or ``""``: no group, compared with everyone).
