@@ -14,6 +14,7 @@ from fairdesk.feedback.themes import models as _themes  # noqa: F401
 from fairdesk.goodwill import models as _goodwill  # noqa: F401
 from fairdesk.outbox import models as _outbox  # noqa: F401
 from fairdesk.personas import models as _personas  # noqa: F401
+from fairdesk.scorecard import models as _scorecard  # noqa: F401
 from fairdesk.segments import models as _segments  # noqa: F401
 from fairdesk.tickets import inbox_query as _ticket_indexes  # noqa: F401
 from fairdesk.tickets import models as _tickets  # noqa: F401

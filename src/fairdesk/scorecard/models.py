@@ -1,0 +1,107 @@
+"""Rollup tables the scorecard page reads instead of the raw tickets, answers and gestures.
+
+Each table holds sums per week (a Monday, UTC) x dimension ("all", "segment", "persona",
+"agent", "channel", "stage") x value: counts and sums add up across weeks and values, so any
+period and any breakdown is a small SUM over these rows. Medians and p90 come from the
+histogram table (log-spaced minute buckets), score-based metrics (CSAT, CES, NPS and their
+intervals) from exact per-score counts. ``fairdesk scorecard rebuild`` rewrites them by SQL
+inside the database (``rollup.py``).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Float, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from fairdesk.db.base import Base, utcnow
+
+
+class _Cell:
+    """The key every rollup row shares."""
+
+    week: Mapped[date] = mapped_column(primary_key=True)
+    dimension: Mapped[str] = mapped_column(String(16), primary_key=True)
+    value: Mapped[str] = mapped_column(String(80), primary_key=True)
+
+
+class ScorecardActivity(_Cell, Base):
+    """Tickets (by the week they were opened), survey invitations and goodwill gestures."""
+
+    __tablename__ = "scorecard_activity"
+
+    tickets: Mapped[int] = mapped_column(default=0)
+    resolved: Mapped[int] = mapped_column(default=0)
+    contacts: Mapped[int] = mapped_column(default=0)  # customer messages on resolved tickets
+    reopened: Mapped[int] = mapped_column(default=0)  # resolved tickets the customer reopened
+    repeat_contacts: Mapped[int] = mapped_column(default=0)  # same topic again within N days
+    angry: Mapped[int] = mapped_column(default=0)  # tickets triaged angry or furious
+    frt_n: Mapped[int] = mapped_column(default=0)
+    frt_sum: Mapped[float] = mapped_column(Float, default=0.0)  # minutes
+    ttr_n: Mapped[int] = mapped_column(default=0)
+    ttr_sum: Mapped[float] = mapped_column(Float, default=0.0)  # minutes
+    wait_n: Mapped[int] = mapped_column(default=0)
+    wait_sum: Mapped[float] = mapped_column(Float, default=0.0)  # minutes waiting on us
+    invitations: Mapped[int] = mapped_column(default=0)
+    answers: Mapped[int] = mapped_column(default=0)
+    gestures: Mapped[int] = mapped_column(default=0)
+    gestures_at_once: Mapped[int] = mapped_column(default=0)
+
+
+class ScorecardScore(_Cell, Base):
+    """How many answers gave ``score`` to ``question`` (csat, ces, nps), by invitation week."""
+
+    __tablename__ = "scorecard_score"
+
+    question: Mapped[str] = mapped_column(String(8), primary_key=True)
+    score: Mapped[int] = mapped_column(primary_key=True)
+    n: Mapped[int] = mapped_column(default=0)
+
+
+class ScorecardHistogram(_Cell, Base):
+    """Tickets whose first response (frt) or resolution (ttr) fell in a minute bucket."""
+
+    __tablename__ = "scorecard_histogram"
+
+    metric: Mapped[str] = mapped_column(String(8), primary_key=True)
+    bucket: Mapped[int] = mapped_column(primary_key=True)
+    n: Mapped[int] = mapped_column(default=0)
+
+
+class ScorecardComplaint(_Cell, Base):
+    """Complaint counts: low-CSAT reason codes (kind "reason") and ticket topics ("topic")."""
+
+    __tablename__ = "scorecard_complaint"
+
+    kind: Mapped[str] = mapped_column(String(8), primary_key=True)
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    n: Mapped[int] = mapped_column(default=0)
+    angry: Mapped[int] = mapped_column(default=0)
+
+
+class ScorecardCohort(_Cell, Base):
+    """The journey funnel and retention of the customers who entered in ``week``."""
+
+    __tablename__ = "scorecard_cohort"
+
+    leads: Mapped[int] = mapped_column(default=0)
+    paid: Mapped[int] = mapped_column(default=0)
+    repeat: Mapped[int] = mapped_column(default=0)
+    lapsed: Mapped[int] = mapped_column(default=0)
+    churned: Mapped[int] = mapped_column(default=0)
+    valued: Mapped[int] = mapped_column(default=0)  # paid customers with a CLV
+    p_alive_sum: Mapped[float] = mapped_column(Float, default=0.0)
+    clv_sum: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+class ScorecardBuild(Base):
+    """One rebuild: when, from which week (None: everything), how long and how many rows."""
+
+    __tablename__ = "scorecard_build"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    built_at: Mapped[datetime] = mapped_column(default=utcnow)
+    since: Mapped[date | None]
+    seconds: Mapped[float] = mapped_column(Float)
+    rows: Mapped[int]
