@@ -85,6 +85,11 @@ class Settings(BaseSettings):
         description="Similar past cases: 'tfidf', 'embeddings' (needs the embeddings extra) "
         "or 'auto' (embeddings when installed, else TF-IDF).",
     )
+    fairness_parting_retention: Literal["keep", "erase"] = Field(
+        default="keep",
+        description="Parting ways with a customer: 'keep' their records, or 'erase' their "
+        "personal details (orders, tickets and the decision record stay, anonymised).",
+    )
 
     @property
     def resolved_database_url(self) -> str:

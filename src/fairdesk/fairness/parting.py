@@ -1,0 +1,88 @@
+"""Parting ways with a customer: what is honoured, what is erased, and undoing it on appeal.
+
+Open orders and paid services are honoured and listed in the notice. With
+``Settings.fairness_parting_retention = "erase"`` the customer's personal details are
+anonymised, while the orders ledger, the tickets and the decision record stay (without a name
+on them). The lifecycle status before parting is kept in the decision's audit entry, so an
+overturned appeal can restore it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from fairdesk.auth.models import AuditEntry
+from fairdesk.customers.models import Customer, LifecycleStatus, Order, OrderStatus
+from fairdesk.fairness.models import FairnessCase
+
+PART_WAYS_ACTION = "fairness.decision.part_ways"
+ERASED_NAME = "erased customer"
+# Orders still owed to the customer: placed and not yet delivered, refunded or cancelled.
+OPEN_ORDER_STATUSES = (OrderStatus.PENDING, OrderStatus.PAID)
+
+
+def honoured_orders(session: Session, *, customer_id: int) -> Sequence[Order]:
+    return session.scalars(
+        select(Order)
+        .where(Order.customer_id == customer_id, Order.status.in_(OPEN_ORDER_STATUSES))
+        .order_by(Order.placed_at, Order.id)
+    ).all()
+
+
+def erase_personal_data(session: Session, customer: Customer) -> None:
+    """Anonymise the customer's personal details; ids, orders and decisions stay."""
+    customer.first_name = ""
+    customer.last_name = ""
+    customer.email = None
+    customer.phone = None
+    customer.consent_email = False
+    customer.consent_marketing = False
+    customer.birth_year = None
+    customer.gender = None
+    customer.region = None
+    customer.city = None
+    customer.education = None
+    customer.income_band = None
+    customer.household_size = None
+    customer.values = []
+    customer.interests = []
+    customer.personality = []
+    customer.lifestyle = []
+    for case in session.scalars(
+        select(FairnessCase).where(FairnessCase.customer_id == customer.id)
+    ):
+        about = dict(case.dossier.get("customer") or {})
+        about.update(name=ERASED_NAME, email=None)
+        case.dossier = {**case.dossier, "customer": about}
+
+
+def previous_lifecycle(session: Session, *, decision_id: int) -> LifecycleStatus:
+    """The status the customer had before this part-ways decision (active if unknown)."""
+    details = session.scalar(
+        select(AuditEntry.details).where(
+            AuditEntry.action == PART_WAYS_ACTION,
+            AuditEntry.entity_type == "fairness_decision",
+            AuditEntry.entity_id == str(decision_id),
+        )
+    )
+    raw = (details or {}).get("previous_lifecycle")
+    try:
+        status = LifecycleStatus(str(raw))
+    except ValueError:
+        return LifecycleStatus.ACTIVE
+    return LifecycleStatus.ACTIVE if status is LifecycleStatus.PARTED else status
+
+
+def restore(session: Session, *, customer_id: int, decision_id: int) -> LifecycleStatus:
+    """Undo a parting (an overturned appeal): the customer's lifecycle status comes back."""
+    status = previous_lifecycle(session, decision_id=decision_id)
+    session.execute(
+        update(Customer)
+        .where(Customer.id == customer_id, Customer.lifecycle_status == LifecycleStatus.PARTED)
+        .values(lifecycle_status=status)
+        .execution_options(synchronize_session="fetch")
+    )
+    return status
