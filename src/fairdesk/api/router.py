@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from fairdesk.clv.routes import router as clv_router
 from fairdesk.customers.routes import router as customers_router
+from fairdesk.fairness.routes import router as fairness_router
 from fairdesk.goodwill.routes import router as goodwill_router
 from fairdesk.outbox.routes import router as outbox_router
 from fairdesk.personas.routes import router as personas_router
@@ -24,6 +25,7 @@ api_router.include_router(triage_router)
 api_router.include_router(segments_router)
 api_router.include_router(personas_router)
 api_router.include_router(goodwill_router)
+api_router.include_router(fairness_router)
 
 from fairdesk.fairness.rating_routes import router as rating_router  # noqa: E402
 

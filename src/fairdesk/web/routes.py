@@ -36,3 +36,9 @@ router.include_router(goodwill_pages.router)
 from fairdesk.web.pages import interaction_rating  # noqa: E402
 
 router.include_router(interaction_rating.router)
+
+from fairdesk.web.pages import fairness as fairness_pages  # noqa: E402
+from fairdesk.web.pages import fairness_portal  # noqa: E402
+
+router.include_router(fairness_pages.router)
+router.include_router(fairness_portal.router)
