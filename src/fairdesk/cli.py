@@ -266,9 +266,10 @@ app.add_typer(jobs_app, name="jobs")
 
 def _run_jobs(engine: Engine) -> bool:
     """One pass of every periodic job, each in its own unit of work; False if one failed."""
+    from fairdesk.feedback.surveys import service as surveys
     from fairdesk.tickets import sla_watch
 
-    jobs = {"sla watch": sla_watch.run}
+    jobs = {"sla watch": sla_watch.run, "relationship surveys": surveys.relationship_job}
     ok = True
     for name, job in jobs.items():
         try:
@@ -317,3 +318,7 @@ app.add_typer(export_app, name="export")
 from fairdesk.fairness.cli import fairness_app  # noqa: E402
 
 app.add_typer(fairness_app, name="fairness")
+
+from fairdesk.feedback.surveys.cli import survey_app  # noqa: E402
+
+app.add_typer(survey_app, name="survey")

@@ -80,6 +80,32 @@ class Settings(BaseSettings):
         "instead), so a persona always describes a group rather than one or two people.",
     )
     portal_link_max_age_s: int = Field(default=30 * 24 * 3600, gt=0)
+    survey_link_max_age_s: int = Field(
+        default=14 * 24 * 3600, gt=0, description="A survey link works this long after sending."
+    )
+    survey_edit_window_s: int = Field(
+        default=24 * 3600,
+        gt=0,
+        description="After a first answer, the same link may change it for this long.",
+    )
+    survey_fatigue_days: int = Field(
+        default=30, ge=0, description="At most one survey per customer per this many days."
+    )
+    survey_relationship_every_days: int = Field(
+        default=90, gt=0, description="Relationship NPS goes to active customers this often."
+    )
+    survey_relationship_batch: int = Field(
+        default=200, gt=0, description="At most this many relationship surveys per job pass."
+    )
+    survey_low_csat: int = Field(
+        default=2, ge=1, le=5, description="A CSAT at or below this opens a follow-up."
+    )
+    survey_low_nps: int = Field(
+        default=6, ge=0, le=10, description="An NPS at or below this (detractor) opens a follow-up."
+    )
+    survey_follow_up_hours: int = Field(
+        default=24, gt=0, description="A person contacts an unhappy customer within this time."
+    )
     triage_similar_backend: Literal["auto", "tfidf", "embeddings"] = Field(
         default="auto",
         description="Similar past cases: 'tfidf', 'embeddings' (needs the embeddings extra) "

@@ -30,3 +30,7 @@ api_router.include_router(fairness_router)
 from fairdesk.fairness.rating_routes import router as rating_router  # noqa: E402
 
 api_router.include_router(rating_router)
+
+from fairdesk.feedback.surveys.routes import router as surveys_router  # noqa: E402
+
+api_router.include_router(surveys_router)

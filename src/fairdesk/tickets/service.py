@@ -17,6 +17,7 @@ from fairdesk.auth.models import StaffUser
 from fairdesk.customers.models import Customer
 from fairdesk.db.base import utcnow
 from fairdesk.errors import NotFound, ValidationFailed
+from fairdesk.feedback.surveys import service as surveys
 from fairdesk.outbox import events
 from fairdesk.outbox import service as outbox_service
 from fairdesk.outbox.models import OutboxKind
@@ -315,6 +316,8 @@ def change_status(
         ticket.closed_at = None
     ticket.status = status
     _event(session, ticket, f"Status {old} → {status}", now, event="status", old=old, new=status)
+    if status == TicketStatus.RESOLVED:
+        surveys.on_ticket_resolved(session, ticket=ticket, now=now)
     audit.record(
         session,
         actor=actor,

@@ -42,3 +42,9 @@ from fairdesk.web.pages import fairness_portal  # noqa: E402
 
 router.include_router(fairness_pages.router)
 router.include_router(fairness_portal.router)
+
+from fairdesk.web.pages import survey as survey_pages  # noqa: E402
+from fairdesk.web.pages import survey_staff as survey_staff_pages  # noqa: E402
+
+router.include_router(survey_pages.router)
+router.include_router(survey_staff_pages.router)
