@@ -261,13 +261,32 @@ class Server:
                 time.sleep(0.1)
         raise SystemExit("the server did not start")
 
+    def cpu_seconds(self) -> float:
+        """User + system CPU of the server's processes (parent and workers) so far.
+
+        Per ticket, this is the figure that other load on a shared machine changes least:
+        throughput falls when the workers wait for a core, their CPU per request much less.
+        """
+        assert self.proc is not None
+        total = 0
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue  # the process ended while we looked
+            if int(fields[2]) == self.proc.pid:  # pgrp: the server's own process group
+                total += int(fields[11]) + int(fields[12])  # utime + stime, in ticks
+        return total / os.sysconf("SC_CLK_TCK")
+
     def stop(self) -> None:
         if self.proc is not None:
             os.killpg(self.proc.pid, signal.SIGTERM)
             self.proc.wait(timeout=30)
 
 
-def wrk(port: int, token: str, seconds: int, connections: int) -> dict[str, float]:
+def wrk(server: Server, token: str, seconds: int, connections: int) -> dict[str, float]:
+    port = server.port
+    cpu_before = server.cpu_seconds()
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(WRK_SCRIPT)
     env = {
@@ -289,6 +308,7 @@ def wrk(port: int, token: str, seconds: int, connections: int) -> dict[str, floa
         ],
         env=env,
     )
+    cpu = server.cpu_seconds() - cpu_before
     os.unlink(script.name)
     bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     errors = re.search(r"Socket errors: (.*)", out)
@@ -297,8 +317,10 @@ def wrk(port: int, token: str, seconds: int, connections: int) -> dict[str, floa
         value, unit = re.search(rf"{label}\s+([\d.]+)(us|ms|s)", out).groups()  # type: ignore[union-attr]
         return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
+    requests = float(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
     return {
-        "requests": float(re.search(r"(\d+) requests in", out).group(1)),  # type: ignore[union-attr]
+        "requests": requests,
+        "server_cpu_ms_per_ticket": cpu * 1000 / max(requests, 1.0),
         "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),  # type: ignore[union-attr]
         "p50": ms("50%"),
         "p99": ms("99%"),
@@ -392,7 +414,7 @@ def main() -> None:
         server.start()
         try:
             fixed_rate(server.port, token, 100, 2)  # warm-up: connections, caches, plans
-            sustained = {c: wrk(server.port, token, args.duration, c) for c in args.connections}
+            sustained = {c: wrk(server, token, args.duration, c) for c in args.connections}
             steady = fixed_rate(server.port, token, args.rate, args.duration)
         finally:
             server.stop()
@@ -438,7 +460,8 @@ def main() -> None:
     for c, r in sustained.items():
         print(
             f"| wrk c={c} | {r['rps']:,.0f}/s, p50 {r['p50']:.1f} ms, p99 {r['p99']:.1f} ms, "
-            f"non-2xx {r['non2xx']:.0f} | | |"
+            f"non-2xx {r['non2xx']:.0f}, server CPU {r['server_cpu_ms_per_ticket']:.1f} ms/ticket"
+            " | | |"
         )
 
 

@@ -70,7 +70,8 @@ def get_active_user(session: Session, user_id: int) -> StaffUser | None:
     return user if user is not None and user.is_active else None
 
 
-def _token_digest(secret: str) -> str:
+def token_digest(secret: str) -> str:
+    """What is stored (and cached) for a token: never the secret itself."""
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
@@ -78,7 +79,7 @@ def create_token(session: Session, *, user: StaffUser, name: str) -> tuple[ApiTo
     """Create an API token; the plain secret is returned once and never stored."""
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
-        user_id=user.id, name=name, token_hash=_token_digest(secret), prefix=secret[:10]
+        user_id=user.id, name=name, token_hash=token_digest(secret), prefix=secret[:10]
     )
     session.add(token)
     session.flush()
@@ -110,7 +111,7 @@ def user_for_token(session: Session, secret: str) -> StaffUser:
         select(ApiToken.id, ApiToken.last_used_at, StaffUser)
         .join(StaffUser, StaffUser.id == ApiToken.user_id)
         .where(
-            ApiToken.token_hash == _token_digest(secret),
+            ApiToken.token_hash == token_digest(secret),
             ApiToken.revoked_at.is_(None),
             StaffUser.is_active,
         )

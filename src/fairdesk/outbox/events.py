@@ -13,9 +13,15 @@ from fairdesk.outbox import service as outbox_service
 from fairdesk.outbox.models import OutboxKind, WebhookEndpoint
 
 
-def emit(session: Session, *, event: str, data: dict[str, Any]) -> int:
-    """Queue one delivery per subscribed endpoint; returns how many were queued."""
-    endpoints = session.scalars(select(WebhookEndpoint).where(WebhookEndpoint.active)).all()
+def emit(session: Session, *, event: str, data: dict[str, Any], flush: bool = True) -> int:
+    """Queue one delivery per subscribed endpoint; returns how many were queued.
+
+    The event id is a new UUID, so its dedup keys cannot exist yet: no look-up per item.
+    ``flush=False`` leaves the INSERTs to the caller's next flush.
+    """
+    endpoints = session.execute(
+        select(WebhookEndpoint.id, WebhookEndpoint.events).where(WebhookEndpoint.active)
+    ).all()
     event_id = str(uuid.uuid4())
     queued = 0
     for endpoint in endpoints:
@@ -24,6 +30,8 @@ def emit(session: Session, *, event: str, data: dict[str, Any]) -> int:
         outbox_service.enqueue(
             session,
             kind=OutboxKind.WEBHOOK,
+            fresh_key=True,
+            flush=False,
             dedup_key=f"webhook:{endpoint.id}:{event_id}",
             payload={
                 "endpoint_id": endpoint.id,
@@ -36,4 +44,6 @@ def emit(session: Session, *, event: str, data: dict[str, Any]) -> int:
             },
         )
         queued += 1
+    if flush and queued:
+        session.flush()
     return queued

@@ -17,16 +17,29 @@ BASE_BACKOFF = timedelta(seconds=30)
 
 
 def enqueue(
-    session: Session, *, kind: OutboxKind, payload: dict[str, Any], dedup_key: str | None = None
+    session: Session,
+    *,
+    kind: OutboxKind,
+    payload: dict[str, Any],
+    dedup_key: str | None = None,
+    fresh_key: bool = False,
+    flush: bool = True,
 ) -> OutboxItem:
-    """Add work in the caller's transaction; an existing ``dedup_key`` returns the first item."""
-    if dedup_key is not None:
+    """Add work in the caller's transaction; an existing ``dedup_key`` returns the first item.
+
+    ``fresh_key`` says the caller knows the key cannot exist yet (it names a row created in
+    this very transaction, or a new UUID): the look-up is skipped, and the unique index on
+    ``dedup_key`` still refuses a duplicate. ``flush=False`` leaves the INSERT to the caller's
+    next flush, so a hot path can send several tables' rows in one flush.
+    """
+    if dedup_key is not None and not fresh_key:
         existing = session.scalar(select(OutboxItem).where(OutboxItem.dedup_key == dedup_key))
         if existing is not None:
             return existing
     item = OutboxItem(kind=kind, payload=payload, dedup_key=dedup_key)
     session.add(item)
-    session.flush()
+    if flush:
+        session.flush()
     return item
 
 

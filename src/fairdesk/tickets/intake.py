@@ -176,28 +176,34 @@ def _store_attachments(
     return rejected
 
 
-def _queue_ack(
-    session: Session, ticket: Ticket, customer: Customer, promise: str, now: datetime
-) -> None:
-    """Acknowledge a new ticket by e-mail; the Message-ID is recorded so replies thread."""
+def _ack_event(ticket: Ticket, customer: Customer, now: datetime) -> Message | None:
+    """The thread's record of the acknowledgement e-mail, with the Message-ID replies quote.
+
+    Added with the customer's message so that both go in one INSERT.
+    """
     if not customer.email:
-        return
-    settings = get_settings()
-    message_id = new_message_id()
-    session.add(
-        Message(
-            ticket_id=ticket.id,
-            kind=MessageKind.EVENT,
-            channel=IntakeChannel.EMAIL,
-            body=f"Acknowledgement sent to {customer.email}",
-            created_at=now,
-            email_message_id=message_id,
-            meta={"event": "acknowledged"},
-        )
+        return None
+    return Message(
+        ticket_id=ticket.id,
+        kind=MessageKind.EVENT,
+        channel=IntakeChannel.EMAIL,
+        body=f"Acknowledgement sent to {customer.email}",
+        created_at=now,
+        email_message_id=new_message_id(),
+        meta={"event": "acknowledged"},
     )
+
+
+def _queue_ack(
+    session: Session, ticket: Ticket, customer: Customer, promise: str, event: Message
+) -> None:
+    """Acknowledge a new ticket by e-mail; the key names this new ticket, so no look-up."""
+    settings = get_settings()
     outbox_service.enqueue(
         session,
         kind=OutboxKind.EMAIL,
+        fresh_key=True,
+        flush=False,
         dedup_key=f"ack:ticket:{ticket.id}",
         payload={
             "to": customer.email,
@@ -209,7 +215,7 @@ def _queue_ack(
                 "Reply to this e-mail to add anything; it goes straight into your case.\n"
                 f"Follow your case and reply online: {portal.link_for(ticket)}\n"
             ),
-            "message_id": message_id,
+            "message_id": event.email_message_id,
             "ticket_id": ticket.id,
         },
     )
@@ -290,11 +296,18 @@ def receive(session: Session, incoming: Incoming, *, now: datetime | None = None
         body=incoming.body,
         created_at=now,
         email_message_id=incoming.email_message_id,
+        meta={},  # set like the acknowledgement's, so both rows go in one batched INSERT
     )
     session.add(message)
-    session.flush()
+    ack_event = _ack_event(ticket, customer, now) if created else None
+    if ack_event is not None:
+        session.add(ack_event)
+    session.flush()  # both messages in one INSERT
     # Triage in the intake path: the inbox can sort by urgency and mask abuse at once.
-    triage_service.triage_message(session, message.id)
+    if created:
+        triage_service.triage_first_message(session, message)
+    else:
+        triage_service.triage_message(session, message.id)
     rejected = _store_attachments(session, message, incoming.attachments)
     if rejected:
         message.meta = {"rejected_attachments": rejected}
@@ -304,8 +317,8 @@ def receive(session: Session, incoming: Incoming, *, now: datetime | None = None
         f"We received your message. Your reference is {ticket.reference}; "
         f"a person will answer you {promise}."
     )
-    if created:
-        _queue_ack(session, ticket, customer, promise, now)
+    if ack_event is not None:
+        _queue_ack(session, ticket, customer, promise, ack_event)
     events.emit(
         session,
         event="ticket.created" if created else "ticket.customer_replied",
@@ -315,8 +328,9 @@ def receive(session: Session, incoming: Incoming, *, now: datetime | None = None
             "message_id": message.id,
             "channel": str(incoming.channel),
         },
+        flush=False,
     )
-    session.flush()
+    session.flush()  # triage, acknowledgement and webhook rows: one INSERT per table
     return IntakeResult(
         ticket=ticket,
         message=message,

@@ -5,13 +5,16 @@ from __future__ import annotations
 import hashlib
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Header, Query, Request, Response
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session, sessionmaker
 from starlette import status
+from starlette.concurrency import run_in_threadpool
 
-from fairdesk.auth.deps import ApiUser
+from fairdesk.auth.deps import ApiSecret, ApiUser, user_for_secret
+from fairdesk.auth.models import StaffUser
 from fairdesk.customers.schemas import Page
 from fairdesk.db.deps import DbSession
 from fairdesk.errors import Conflict
@@ -52,9 +55,8 @@ def _answer(
 ) -> Response:
     """The JSON answer, rendered here rather than by FastAPI's response validation.
 
-    FastAPI validates a sync endpoint's return value in its thread pool, after the endpoint
-    has left it. Returning a rendered response skips that second trip, so a request that
-    holds the database's write lock (SQLite) never waits for a free thread to finish.
+    It is rendered inside the unit of work, from the rows just stored; FastAPI would
+    validate the return value again after the endpoint, a second pass over the same data.
     """
     body = TicketCreated.model_construct(
         **TicketOut.model_validate(ticket).__dict__, acknowledgement=acknowledgement
@@ -68,11 +70,39 @@ def _answer(
 
 
 @router.post("/tickets", response_model=TicketCreated, status_code=status.HTTP_201_CREATED)
-def create_ticket(
+async def create_ticket(
+    request: Request,
     data: TicketCreate,
-    session: DbSession,
-    user: ApiUser,
+    secret: ApiSecret,
     idempotency_key: IdempotencyHeader = None,
+) -> Response:
+    """Store the ticket and commit, then answer 201 with its reference and SLA promise.
+
+    The hot path of intake makes one trip to the thread pool for its whole unit of work —
+    token check, intake, commit — where the ``DbSession``/``ApiUser`` dependencies would make
+    four (session open, user, endpoint, session close), each a thread hand-off.
+    """
+    factory: sessionmaker[Session] = request.app.state.session_factory
+    return await run_in_threadpool(_create_ticket, factory, secret, data, idempotency_key)
+
+
+def _create_ticket(
+    factory: sessionmaker[Session], secret: str, data: TicketCreate, idempotency_key: str | None
+) -> Response:
+    """One unit of work, committed before the answer exists (stored before acknowledged)."""
+    with factory() as session:
+        try:
+            user = user_for_secret(session, secret)
+            response = _intake(session, user, data, idempotency_key)
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+    return response
+
+
+def _intake(
+    session: Session, user: StaffUser, data: TicketCreate, idempotency_key: str | None
 ) -> Response:
     digest = hashlib.sha256(data.model_dump_json().encode()).hexdigest()
     if idempotency_key:
@@ -114,7 +144,7 @@ def create_ticket(
 
 
 def _remember(
-    session: DbSession, staff_id: int, key: str, digest: str, result: IntakeResult
+    session: Session, staff_id: int, key: str, digest: str, result: IntakeResult
 ) -> bool:
     """Store the key with its ticket; False when another request stored it first.
 
@@ -131,7 +161,7 @@ def _remember(
     return stored is not None
 
 
-def _replay(session: DbSession, seen: IdempotencyKey, digest: str) -> Response:
+def _replay(session: Session, seen: IdempotencyKey, digest: str) -> Response:
     if seen.request_hash != digest:
         raise Conflict(
             "this Idempotency-Key was used with a different request body", field="Idempotency-Key"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 import threading
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -83,6 +84,24 @@ def triage_message(
     return row
 
 
+def triage_first_message(
+    session: Session, message: Message, *, triager: Triager | None = None
+) -> MessageTriage:
+    """Triage the first message of a ticket created in this transaction, without reading.
+
+    The intake path's version of :func:`triage_message`: a new ticket has no older triage
+    and no summary, so both rows are simply added (the caller's next flush inserts them,
+    alongside its other rows) and the summary is this one message's.
+    """
+    result = (triager or active_triager()).analyze(message.body)
+    row = MessageTriage(message_id=message.id, ticket_id=message.ticket_id)
+    _fill(row, result)
+    summary = TicketTriage(ticket_id=message.ticket_id)
+    _summarise(summary, [row])
+    session.add_all([row, summary])
+    return row
+
+
 def _fill(row: MessageTriage, result: TriageResult) -> None:
     row.sentiment = result.sentiment.sentiment
     row.anger = result.sentiment.anger
@@ -114,10 +133,17 @@ def refresh_ticket(session: Session, ticket_id: int) -> TicketTriage | None:
         if summary is not None:
             session.delete(summary)
         return None
-    top = max(rows, key=lambda r: r.urgency)
     if summary is None:
         summary = TicketTriage(ticket_id=ticket_id)
         session.add(summary)
+    _summarise(summary, rows)
+    session.flush()
+    return summary
+
+
+def _summarise(summary: TicketTriage, rows: Sequence[MessageTriage]) -> None:
+    """The inbox summary of a ticket from its triaged messages, oldest first."""
+    top = max(rows, key=lambda r: r.urgency)
     summary.urgency = top.urgency
     summary.urgency_level = top.urgency_level
     summary.sentiment = rows[-1].sentiment
@@ -126,8 +152,6 @@ def refresh_ticket(session: Session, ticket_id: int) -> TicketTriage | None:
     summary.abusive = any(r.abusive for r in rows)
     summary.threat = any(r.threat for r in rows)
     summary.messages = len(rows)
-    session.flush()
-    return summary
 
 
 def get_message_triage(session: Session, message_id: int) -> MessageTriage:
@@ -247,5 +271,6 @@ __all__ = [
     "reveal",
     "similar_cases",
     "train_topic_model",
+    "triage_first_message",
     "triage_message",
 ]
