@@ -279,3 +279,30 @@ def test_portal_refuses_bad_and_foreign_links(
     foreign = links.sign(decision_id=decision.id, customer_id=stranger.id)
     assert client.get(f"/portal/decisions/{foreign}").status_code == 404
     assert client.get(f"/portal/decisions/{'a' * 500}").status_code == 403
+
+
+def test_the_ticket_sidebar_shows_a_decided_restriction_only(
+    client: TestClient, session: Session, manager: StaffUser, agent: StaffUser
+) -> None:
+    customer = make_customer(session)
+    ticket = new_ticket(session, customer)
+    case = make_case(session, customer)
+    login(client, agent)
+    assert "Decided by a manager" not in client.get(f"/tickets/{ticket.id}").text  # open case
+    client.cookies.clear()
+    login(client, manager)
+    csrf = csrf_of(client, f"/fairness/cases/{case.id}")
+    _decide(
+        client,
+        case.id,
+        csrf,
+        customer_id=customer.id,
+        kind="restrict",
+        restriction="email_only",
+        reason="Abusive calls",
+    )
+    client.cookies.clear()
+    login(client, agent)
+    page = client.get(f"/tickets/{ticket.id}").text
+    assert "Decided by a manager" in page
+    assert restrictions.STAFF_WORDS[RestrictionKind.EMAIL_ONLY] in page

@@ -61,6 +61,13 @@ def active_kinds(session: Session, *, customer_id: int) -> frozenset[Restriction
     return frozenset(RestrictionKind(k) for k in rows)
 
 
+def staff_notes(session: Session, *, customer_id: int) -> list[str]:
+    """What staff must know on a ticket of this customer (the ticket sidebar), in words."""
+    return [
+        STAFF_WORDS[RestrictionKind(r.kind)] for r in active_for(session, customer_id=customer_id)
+    ]
+
+
 def impose(
     session: Session, *, customer_id: int, decision_id: int, kind: RestrictionKind
 ) -> FairnessRestriction:

@@ -32,6 +32,7 @@ from fairdesk.customers.models import Order
 from fairdesk.db.base import utcnow
 from fairdesk.db.deps import DbSession
 from fairdesk.errors import NotFound, ValidationFailed
+from fairdesk.fairness import restrictions as fairness_restrictions
 from fairdesk.segments import service as segment_service
 from fairdesk.tickets import canned, reading, sla_marks
 from fairdesk.tickets import service as ticket_service
@@ -176,6 +177,7 @@ def _page(
         "others": others,
         "value": clv_service.value_of(session, customer.id),
         "insights": segment_service.customer_insights(session, customer.id),
+        "fairness_notes": fairness_restrictions.staff_notes(session, customer_id=customer.id),
     }
     return render(request, "tickets/ticket.html", ctx, status_code=status_code)
 
