@@ -117,27 +117,6 @@ class Settings(BaseSettings):
         "personal details (orders, tickets and the decision record stay, anonymised).",
     )
 
-    @property
-    def resolved_database_url(self) -> str:
-        if self.database_url:
-            return self.database_url
-        return f"sqlite:///{(self.data_dir / 'fairdesk.db').resolve()}"
-
-    @property
-    def is_insecure_secret(self) -> bool:
-        return self.secret_key.get_secret_value() == "dev-insecure-change-me"
-
-
-@lru_cache(maxsize=1)
-def get_settings() -> Settings:
-    """The process-wide settings, read once."""
-    return Settings()
-    fairness_parting_retention: Literal["keep", "erase"] = Field(
-        default="keep",
-        description="Parting ways with a customer: 'keep' their records, or 'erase' their "
-        "personal details (orders, tickets and the decision record stay, anonymised).",
-    )
-
     # Fairness signals (docs/fairness.md): each count threshold is where a signal starts, at
     # strength 0.5; twice the threshold is full strength 1.0.
     fairness_min_peers: int = Field(
@@ -172,6 +151,10 @@ def get_settings() -> Settings:
     )
     fairness_wardrobe_refund_share: float = Field(default=0.5, gt=0, le=1)
     fairness_wardrobe_min: int = Field(default=2, ge=1)
+    fairness_order_share: float = Field(
+        default=0.2, gt=0, le=1, description="Claims on delivered orders and refunds after use "
+        "must also be at least this share of the customer's orders (a few among many is luck).",
+    )
     fairness_abuse_min: int = Field(
         default=2, ge=1, description="Abusive messages toward staff; a threat is full strength."
     )
@@ -181,6 +164,22 @@ def get_settings() -> Settings:
         default=0.75, gt=0, le=1, description="A signal this strong may open a case."
     )
     fairness_open_score: float = Field(
-        default=1.5, gt=0, description="Sum of unreviewed strengths that opens a case (with "
+        default=1.25, gt=0, description="Sum of unreviewed strengths that opens a case (with "
         "one strong conduct signal); one conduct signal at full strength opens alone.",
     )
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'fairdesk.db').resolve()}"
+
+    @property
+    def is_insecure_secret(self) -> bool:
+        return self.secret_key.get_secret_value() == "dev-insecure-change-me"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()

@@ -103,7 +103,9 @@ def test_opening_rule() -> None:
     assert not should_open({K.CLAIM_RATE: 1.0}, T)  # unlucky with real defects
     assert not should_open({K.CLAIM_RATE: 1.0, K.AGENT_RATING: 1.0}, T)  # context only
     assert not should_open({K.NOT_RECEIVED: 0.5, K.CLAIM_RATE: 1.0}, T)  # no strong conduct
-    assert should_open({K.NOT_RECEIVED: 0.75, K.CLAIM_RATE: 0.75}, T)
+    assert not should_open({K.NOT_RECEIVED: 1.0, K.CLAIM_RATE: 1.0}, T)  # lost parcels
+    assert should_open({K.CLAIM_AFTER_DELIVERY: 0.75, K.CLAIM_RATE: 0.5}, T)
+    assert not should_open({K.CLAIM_AFTER_DELIVERY: 0.75, K.CLAIM_RATE: 0.45}, T)
     assert should_open({K.ABUSE_TOWARD_STAFF: 1.0}, T)  # a threat, or twice the threshold
     assert not should_open({K.ABUSE_TOWARD_STAFF: 0.75}, T)
     assert should_open({K.ABUSE_TOWARD_STAFF: 0.75, K.AGENT_RATING: 0.75}, T)

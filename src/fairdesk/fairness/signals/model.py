@@ -72,16 +72,22 @@ class SignalModel:
         near = (s.near_limit >= t.near_limit_min) & (
             s.near_limit >= t.near_limit_share * np.maximum(s.gestures, 1)
         )
+        # A pattern on a large share of the customer's orders, not a few among many.
+        share = t.order_share * np.maximum(s.orders, 1)
         rules = [
             (SignalKind.CLAIM_RATE, rated, self._claim_rate),
             (SignalKind.NEAR_LIMIT, near, self._near_limit),
             (SignalKind.NOT_RECEIVED, s.not_received >= t.not_received_min, self._not_received),
             (
                 SignalKind.CLAIM_AFTER_DELIVERY,
-                s.after_delivery >= t.after_delivery_min,
+                (s.after_delivery >= t.after_delivery_min) & (s.after_delivery >= share),
                 self._after_delivery,
             ),
-            (SignalKind.WARDROBING, s.wardrobe >= t.wardrobe_min, self._wardrobing),
+            (
+                SignalKind.WARDROBING,
+                (s.wardrobe >= t.wardrobe_min) & (s.wardrobe >= share),
+                self._wardrobing,
+            ),
             (
                 SignalKind.ABUSE_TOWARD_STAFF,
                 (s.abusive >= t.abuse_min) | (s.threats > 0),

@@ -29,11 +29,12 @@ class Thresholds:
     wardrobe_days: int = 14
     wardrobe_refund_share: float = 0.5
     wardrobe_min: int = 2
+    order_share: float = 0.2
     abuse_min: int = 2
     low_rating: int = 2
     low_rating_min: int = 2
     strong: float = 0.75
-    open_score: float = 1.5
+    open_score: float = 1.25
     limits: tuple[Decimal, ...] = field(default=(Decimal("30"), Decimal("40"), Decimal("50")))
     currency: str = "GBP"
 
@@ -59,6 +60,7 @@ class Thresholds:
             wardrobe_days=settings.fairness_wardrobe_days,
             wardrobe_refund_share=settings.fairness_wardrobe_refund_share,
             wardrobe_min=settings.fairness_wardrobe_min,
+            order_share=settings.fairness_order_share,
             abuse_min=settings.fairness_abuse_min,
             low_rating=settings.fairness_low_rating,
             low_rating_min=settings.fairness_low_rating_min,
