@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from typing import Any
 
+import httpx
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -37,9 +39,10 @@ def _answers(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(SurveyAnswer)) or 0
 
 
-def _post(client: TestClient, path: str, data: dict[str, object]) -> object:
+def _post(client: TestClient, path: str, data: dict[str, Any]) -> httpx.Response:
     token = _csrf(client.get(path).text)
-    return client.post(path, data={"csrf_token": token, **data})
+    resp: httpx.Response = client.post(path, data={"csrf_token": token, **data})
+    return resp
 
 
 def test_the_emailed_score_link_preselects_and_records_nothing(
@@ -69,8 +72,8 @@ def test_answer_is_stored_as_typed_shown_escaped_and_opens_a_follow_up(
             "comment": HOSTILE,
         },
     )
-    assert resp.status_code == 200, resp.text  # type: ignore[attr-defined]
-    html = resp.text  # type: ignore[attr-defined]
+    assert resp.status_code == 200, resp.text
+    html = resp.text
     assert "<script>alert" not in html and "&lt;script&gt;alert" in html
     answer = session.scalar(select(SurveyAnswer))
     assert answer is not None
@@ -98,7 +101,7 @@ def test_a_second_answer_within_the_window_updates_the_first(
     path = link_path(invitation)
     _post(client, path, {"csat": "3"})
     resp = _post(client, path, {"csat": "5", "comment": "Actually it was fine"})
-    assert resp.status_code == 200 and "updated" in resp.text  # type: ignore[attr-defined]
+    assert resp.status_code == 200 and "updated" in resp.text
     [answer] = session.scalars(select(SurveyAnswer)).all()
     assert answer.csat == 5 and answer.comment == "Actually it was fine"
 
@@ -118,8 +121,8 @@ def test_resubmitting_after_the_window_is_refused_and_changes_nothing(
     page = client.get(path)
     assert page.status_code == 200 and "already answered" in page.text
     resp = client.post(path, data={"csrf_token": token, "csat": "1"})
-    assert resp.status_code == 409  # type: ignore[attr-defined]
-    assert "already answered" in resp.text  # type: ignore[attr-defined]
+    assert resp.status_code == 409
+    assert "already answered" in resp.text
     session.refresh(answer)
     assert answer.csat == 4
 
@@ -132,7 +135,7 @@ def test_a_tampered_link_is_refused(client: TestClient, session: Session) -> Non
     assert client.get(tampered).status_code == 403
     assert client.get(path + "x").status_code == 403
     resp = _post(client, path, {"csat": "5"})  # genuine still works
-    assert resp.status_code == 200  # type: ignore[attr-defined]
+    assert resp.status_code == 200
     bad = client.post(tampered, data={"csrf_token": _csrf(client.get(path).text), "csat": "1"})
     assert bad.status_code == 403 and "not valid" in bad.text
     assert session.scalar(select(SurveyAnswer.csat)) == 5
@@ -166,7 +169,7 @@ def test_missing_or_out_of_range_scores_name_the_field_and_store_nothing(
     _, invitation = solve_ticket(session)
     assert invitation is not None
     path = link_path(invitation)
-    for data, field, words in [
+    cases: list[tuple[dict[str, Any], str, str]] = [
         ({"ces": "5"}, "csat", "choose a score for CSAT"),
         ({"csat": "9"}, "csat", "CSAT must be from 1 to 5"),
         ({"csat": "0"}, "csat", "CSAT must be from 1 to 5"),
@@ -174,11 +177,12 @@ def test_missing_or_out_of_range_scores_name_the_field_and_store_nothing(
         ({"csat": "4", "ces": "8"}, "ces", "CES must be from 1 to 7"),
         ({"csat": "4", "reasons": ["bribery"]}, "reasons", "Unknown reason"),
         ({"csat": "4", "comment": "x" * 5001}, "comment", "longer than 5,000"),
-    ]:
+    ]
+    for data, field, words in cases:
         resp = _post(client, path, data)
-        assert resp.status_code == 422, data  # type: ignore[attr-defined]
-        assert f'data-field="{field}"' in resp.text  # type: ignore[attr-defined]
-        assert words in resp.text  # type: ignore[attr-defined]
+        assert resp.status_code == 422, data
+        assert f'data-field="{field}"' in resp.text
+        assert words in resp.text
     assert _answers(session) == 0
     session.refresh(invitation)
     assert invitation.status == InvitationStatus.QUEUED
@@ -192,7 +196,7 @@ def test_relationship_survey_page_and_nps_follow_up(
     path = link_path(invitation)
     assert path.startswith("/survey/nps/")
     resp = _post(client, path, {"nps": "3", "comment": "Prices went up again"})
-    assert resp.status_code == 200  # type: ignore[attr-defined]
+    assert resp.status_code == 200
     follow_up = session.scalar(select(SurveyFollowUp))
     assert follow_up is not None and follow_up.owner_id == manager.id
     assert follow_up.ticket_id is None

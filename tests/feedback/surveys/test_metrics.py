@@ -54,7 +54,7 @@ def test_csat_is_the_share_of_4_and_5(scores: list[int]) -> None:
         return
     satisfied = len([s for s in scores if s == 4 or s == 5])
     assert result.value == pytest.approx(100 * satisfied / len(scores))
-    assert result.low is not None and result.high is not None
+    assert result.value is not None and result.low is not None and result.high is not None
     assert result.low <= result.value <= result.high
 
 
@@ -68,7 +68,7 @@ def test_ces_mean_and_easy_share(scores: list[int]) -> None:
     assert result.easy.value == pytest.approx(
         100 * len([s for s in scores if s >= 5]) / len(scores)
     )
-    assert result.low is not None and result.high is not None
+    assert result.mean is not None and result.low is not None and result.high is not None
     assert 1 <= result.low <= result.mean + 1e-9 and result.mean - 1e-9 <= result.high <= 7
 
 
