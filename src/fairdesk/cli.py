@@ -322,3 +322,7 @@ app.add_typer(fairness_app, name="fairness")
 from fairdesk.feedback.surveys.cli import survey_app  # noqa: E402
 
 app.add_typer(survey_app, name="survey")
+
+from fairdesk.scorecard.cli import scorecard_app  # noqa: E402
+
+app.add_typer(scorecard_app, name="scorecard")

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from fairdesk.auth.models import StaffUser
+from fairdesk.customers.models import JourneyEvent, JourneyStage
 from fairdesk.feedback.surveys.models import (
     InvitationStatus,
     SurveyAnswer,
@@ -17,7 +19,12 @@ from fairdesk.feedback.surveys.models import (
 )
 from fairdesk.goodwill import service as goodwill_service
 from fairdesk.goodwill.models import Gesture, GestureStatus
-from fairdesk.tickets.models import Ticket
+from fairdesk.scorecard.rollup import rebuild
+from fairdesk.segments.models import CustomerScore, Segment, SegmentKind
+from fairdesk.tickets import service as ticket_service
+from fairdesk.tickets.intake import Incoming, receive
+from fairdesk.tickets.models import IntakeChannel, Ticket, TicketStatus
+from tests.factories import make_customer
 
 REASONS = ("slow", "not solved", "rude", "policy")
 
@@ -93,3 +100,63 @@ def add_feedback(session: Session) -> None:
                 )
             )
     session.flush()
+
+
+START = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)  # a Monday
+PERIOD = {"since": "2026-03-01", "until": "2026-04-30"}
+
+
+def make_desk(session: Session, agents: list[StaffUser]) -> None:
+    """Six customers in an '=HYPERLINK' segment, each with a ticket answered and solved."""
+    session.add(Segment(key="rfm:odd", kind=SegmentKind.RFM, name='=HYPERLINK("x")'))
+    for i in range(6):
+        c = make_customer(session, email=f"c{i}@example.com")
+        session.add(
+            JourneyEvent(
+                customer_id=c.id,
+                stage=JourneyStage.FIRST_PURCHASE,
+                event_type="first_order",
+                occurred_at=START,
+            )
+        )
+        session.add(
+            CustomerScore(
+                customer_id=c.id,
+                computed_at=START,
+                orders=1,
+                spend=10.0,
+                recency_days=1.0,
+                r_score=3,
+                f_score=1,
+                m_score=2,
+                rfm_segment="odd",
+                cluster_segment_id=None,
+                fit_score=None,
+                fit_segment_id=None,
+                persona_id=None,
+            )
+        )
+        at = START + timedelta(days=i)
+        ticket = receive(
+            session,
+            Incoming(
+                channel=IntakeChannel.WEB,
+                customer_id=c.id,
+                subject="Where is my parcel",
+                body="Still waiting.",
+            ),
+            now=at,
+        ).ticket
+        agent = agents[i % len(agents)]
+        ticket.assignee_id = agent.id
+        ticket_service.reply(
+            session,
+            ticket_id=ticket.id,
+            author=agent,
+            body="On its way.",
+            status_after=TicketStatus.RESOLVED,
+            now=at + timedelta(hours=2),
+        )
+    session.flush()
+    add_feedback(session)
+    rebuild(session)

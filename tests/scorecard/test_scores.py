@@ -61,7 +61,7 @@ def test_csat_matches_the_reference_and_the_survey_module(answers: list[int]) ->
         return
     assert got.value == pytest.approx(expected, abs=1e-9)
     assert got == metrics.csat(answers)
-    assert got.low is not None and got.high is not None
+    assert got.low is not None and got.high is not None and got.value is not None
     assert 0 <= got.low <= got.value <= got.high <= 100
 
 

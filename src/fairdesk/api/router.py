@@ -34,3 +34,7 @@ api_router.include_router(rating_router)
 from fairdesk.feedback.surveys.routes import router as surveys_router  # noqa: E402
 
 api_router.include_router(surveys_router)
+
+from fairdesk.scorecard.routes import router as scorecard_router  # noqa: E402
+
+api_router.include_router(scorecard_router)

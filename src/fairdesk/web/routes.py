@@ -48,3 +48,7 @@ from fairdesk.web.pages import survey_staff as survey_staff_pages  # noqa: E402
 
 router.include_router(survey_pages.router)
 router.include_router(survey_staff_pages.router)
+
+from fairdesk.web.pages import scorecard as scorecard_pages  # noqa: E402
+
+router.include_router(scorecard_pages.router)
