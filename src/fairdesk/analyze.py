@@ -17,6 +17,7 @@ from fairdesk.clv import service as clv_service
 from fairdesk.db.base import utcnow
 from fairdesk.db.session import unit_of_work
 from fairdesk.fairness import cases as fairness_cases
+from fairdesk.feedback.themes import build as themes_build
 from fairdesk.segments import analysis as segment_analysis
 
 Say = Callable[[str], None]
