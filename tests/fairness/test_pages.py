@@ -19,6 +19,7 @@ from fairdesk.fairness.models import (
     FairnessDecision,
     RestrictionKind,
 )
+from fairdesk.tickets import portal
 from tests.conftest import login
 from tests.factories import make_customer, make_order, make_user
 from tests.fairness.case_helpers import make_case
@@ -306,3 +307,29 @@ def test_the_ticket_sidebar_shows_a_decided_restriction_only(
     page = client.get(f"/tickets/{ticket.id}").text
     assert "Decided by a manager" in page
     assert restrictions.STAFF_WORDS[RestrictionKind.EMAIL_ONLY] in page
+
+
+def test_the_case_portal_mentions_a_decided_restriction_and_links_the_appeal(
+    client: TestClient, session: Session, manager: StaffUser
+) -> None:
+    customer = make_customer(session)
+    ticket = new_ticket(session, customer)
+    case = make_case(session, customer)
+    case_link = f"/portal/t/{portal.sign(ticket_id=ticket.id, customer_id=customer.id)}"
+    assert "A decision about your account" not in client.get(case_link).text  # open case only
+    login(client, manager)
+    _decide(
+        client,
+        case.id,
+        csrf_of(client, f"/fairness/cases/{case.id}"),
+        customer_id=customer.id,
+        kind="restrict",
+        restriction="no_questions_asked_off",
+        reason="Claims",
+    )
+    client.cookies.clear()
+    page = client.get(case_link).text
+    assert "A decision about your account" in page
+    found = re.search(r'href="(/portal/decisions/[^"]+)"', page)
+    assert found is not None
+    assert "Appeal this decision" in client.get(found.group(1)).text

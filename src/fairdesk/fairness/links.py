@@ -12,8 +12,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from itsdangerous import BadData, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy.orm import Session
 
 from fairdesk.config import Settings, get_settings
+from fairdesk.fairness.models import RestrictionKind
+from fairdesk.fairness.restrictions import CUSTOMER_WORDS, active_for
 from fairdesk.tickets.portal import LinkExpired, LinkInvalid
 
 SALT = "fairdesk.portal.fairness.v1"
@@ -61,3 +64,25 @@ def read(token: str, *, settings: Settings | None = None) -> DecisionGrant:
     ):
         raise LinkInvalid("this link is not valid")
     return DecisionGrant(decision_id=payload[0], customer_id=payload[1])
+
+
+@dataclass(frozen=True)
+class PortalNotice:
+    """A decided restriction in force, as the customer's case portal mentions it."""
+
+    words: str
+    token: str
+
+
+def notices_for(session: Session, *, customer_id: int) -> list[PortalNotice]:
+    """Restrictions in force for this customer, each with a fresh link to read and appeal it.
+
+    Only decisions count: an open case or a signal is never mentioned to the customer.
+    """
+    return [
+        PortalNotice(
+            words=CUSTOMER_WORDS[RestrictionKind(r.kind)],
+            token=sign(decision_id=r.decision_id, customer_id=customer_id),
+        )
+        for r in active_for(session, customer_id=customer_id)
+    ]

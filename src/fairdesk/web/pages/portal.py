@@ -21,6 +21,7 @@ from fairdesk.customers.models import Customer
 from fairdesk.db.base import utcnow
 from fairdesk.db.deps import DbSession
 from fairdesk.errors import FairdeskError, NotFound
+from fairdesk.fairness import links as fairness_links
 from fairdesk.outbox import service as outbox_service
 from fairdesk.outbox.models import OutboxKind
 from fairdesk.tickets import portal, reading
@@ -91,6 +92,7 @@ def _page(
         "draft": draft,
         "error": error,
         "max_files": MAX_FILES,
+        "fairness_notices": fairness_links.notices_for(session, customer_id=grant.customer_id),
     }
     response = render(request, "portal/ticket.html", ctx, status_code=status_code)
     response.headers.update(PRIVATE)
