@@ -165,6 +165,9 @@ def demo(
         with console.status("computing lifetime value, segments and personas…"):
             for name, outcome in run_all(engine):
                 console.print(f"[green]✓[/green] {name}: {outcome}")
+        from fairdesk.demo.improvement import ship_demo_improvement
+
+        console.print(f"[green]✓[/green] you said, we did: {ship_demo_improvement(engine)}")
     else:
         console.print("demo database already present; the manager password was reset")
     agents = ", ".join(email for email, _ in DEMO_AGENTS)
@@ -326,3 +329,7 @@ app.add_typer(survey_app, name="survey")
 from fairdesk.scorecard.cli import scorecard_app  # noqa: E402
 
 app.add_typer(scorecard_app, name="scorecard")
+
+from fairdesk.feedback.themes.cli import themes_app  # noqa: E402
+
+app.add_typer(themes_app, name="themes")

@@ -38,3 +38,9 @@ api_router.include_router(surveys_router)
 from fairdesk.scorecard.routes import router as scorecard_router  # noqa: E402
 
 api_router.include_router(scorecard_router)
+
+from fairdesk.feedback.improvements.routes import router as improvements_router  # noqa: E402
+from fairdesk.feedback.themes.routes import router as themes_router  # noqa: E402
+
+api_router.include_router(themes_router)
+api_router.include_router(improvements_router)

@@ -52,3 +52,9 @@ router.include_router(survey_staff_pages.router)
 from fairdesk.web.pages import scorecard as scorecard_pages  # noqa: E402
 
 router.include_router(scorecard_pages.router)
+
+from fairdesk.web.pages import improvements as improvement_pages  # noqa: E402
+from fairdesk.web.pages import themes as theme_pages  # noqa: E402
+
+router.include_router(theme_pages.router)
+router.include_router(improvement_pages.router)
