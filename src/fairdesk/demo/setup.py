@@ -58,6 +58,9 @@ def ensure_demo(
             return False, f"{existing:,} customers already present"
         summary = build_demo(session, seed=seed, customers=customers)
         tickets = add_tickets(session, summary, stream(summary.seed, "tickets"))
+        from fairdesk.demo.surveys import add_surveys
+
+        add_surveys(session, summary, stream(summary.seed, "surveys"))
         from fairdesk.demo.fairness import add_fairness
 
         add_fairness(session, summary, stream(summary.seed, "fairness"))
