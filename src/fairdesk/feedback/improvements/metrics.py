@@ -25,7 +25,7 @@ from fairdesk.feedback.themes import service as theme_service
 from fairdesk.feedback.themes.models import ThemeMembership
 from fairdesk.tickets.models import Ticket
 
-WEEKS = 8
+WEEKS = 12
 WEEK = timedelta(days=7)
 
 

@@ -57,8 +57,14 @@ def weekly(session: Session, theme_ids: Sequence[int], *, weeks: int = 12) -> We
     return Weekly(starts, counts)
 
 
-def sparkline(series: list[int], starts: list[datetime], label: str) -> dict[str, Any]:
-    """A Chart.js line spec (drawn by /static/charts.js from JSON, never inline script)."""
+def sparkline(
+    series: list[int], starts: list[datetime], label: str, *, compact: bool = False
+) -> dict[str, Any]:
+    """A Chart.js line spec (drawn by /static/charts.js from JSON, never inline script).
+
+    ``compact`` hides the axes: a sparkline in a table row, its numbers in the row itself.
+    """
+    axes = {"display": not compact}
     return {
         "type": "line",
         "data": {
@@ -77,7 +83,10 @@ def sparkline(series: list[int], starts: list[datetime], label: str) -> dict[str
         },
         "options": {
             "plugins": {"legend": {"display": False}},
-            "scales": {"y": {"beginAtZero": True, "ticks": {"precision": 0}}},
+            "scales": {
+                "x": axes,
+                "y": {**axes, "beginAtZero": True, "ticks": {"precision": 0}},
+            },
         },
     }
 

@@ -34,7 +34,9 @@ def themes_page(request: Request, session: DbSession, user: StaffPage) -> Respon
             "theme": t,
             "trend": weekly.trend(t.id),
             "split": split[t.id],
-            "chart": stats.sparkline(weekly.counts[t.id], weekly.starts, "texts per week"),
+            "chart": stats.sparkline(
+                weekly.counts[t.id], weekly.starts, "texts per week", compact=True
+            ),
         }
         for t in themes
     ]
