@@ -1,4 +1,4 @@
-"""Medians and p90 read from log buckets are exact to within one bucket (5 %)."""
+"""Medians and p90 read from log buckets are exact to within one bucket (10 %)."""
 
 from __future__ import annotations
 

@@ -4,7 +4,7 @@ A duration of ``m`` minutes falls in bucket ``floor(log(max(m, 1)) / log(BASE))`
 ``k`` covers ``[BASE**k, BASE**(k+1))`` minutes; a duration under a minute counts as one
 minute (no one reads a first-response time to the second). Histograms of weeks and values
 simply add, and a nearest-rank quantile read from them is exact to within one bucket:
-``BASE - 1`` = 5 % of the value (HdrHistogram's idea, in SQL-friendly form).
+``BASE - 1`` = 10 % of the value (HdrHistogram's idea, in SQL-friendly form).
 The same formula runs inside the database (``rollup.py``) and here.
 """
 
@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
-BASE = 1.05
+BASE = 1.1
 LOG_BASE = math.log(BASE)
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Float, String
+from sqlalchemy import Float, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from fairdesk.db.base import Base, utcnow
@@ -30,6 +30,8 @@ class ScorecardActivity(_Cell, Base):
     """Tickets (by the week they were opened), survey invitations and goodwill gestures."""
 
     __tablename__ = "scorecard_activity"
+    # The page filters one dimension over a range of weeks.
+    __table_args__ = (Index("ix_scorecard_activity_dimension_week", "dimension", "week"),)
 
     tickets: Mapped[int] = mapped_column(default=0)
     resolved: Mapped[int] = mapped_column(default=0)
@@ -53,6 +55,8 @@ class ScorecardScore(_Cell, Base):
     """How many answers gave ``score`` to ``question`` (csat, ces, nps), by invitation week."""
 
     __tablename__ = "scorecard_score"
+    # The page filters one dimension over a range of weeks.
+    __table_args__ = (Index("ix_scorecard_score_dimension_week", "dimension", "week"),)
 
     question: Mapped[str] = mapped_column(String(8), primary_key=True)
     score: Mapped[int] = mapped_column(primary_key=True)
@@ -63,6 +67,8 @@ class ScorecardHistogram(_Cell, Base):
     """Tickets whose first response (frt) or resolution (ttr) fell in a minute bucket."""
 
     __tablename__ = "scorecard_histogram"
+    # The page filters one dimension over a range of weeks.
+    __table_args__ = (Index("ix_scorecard_histogram_dimension_week", "dimension", "week"),)
 
     metric: Mapped[str] = mapped_column(String(8), primary_key=True)
     bucket: Mapped[int] = mapped_column(primary_key=True)
@@ -73,6 +79,8 @@ class ScorecardComplaint(_Cell, Base):
     """Complaint counts: low-CSAT reason codes (kind "reason") and ticket topics ("topic")."""
 
     __tablename__ = "scorecard_complaint"
+    # The page filters one dimension over a range of weeks.
+    __table_args__ = (Index("ix_scorecard_complaint_dimension_week", "dimension", "week"),)
 
     kind: Mapped[str] = mapped_column(String(8), primary_key=True)
     key: Mapped[str] = mapped_column(String(80), primary_key=True)

@@ -88,6 +88,10 @@ def upgrade() -> None:
             "week", "dimension", "value", "kind", "key", name=op.f("pk_scorecard_complaint")
         ),
     )
+    for table in ("activity", "score", "histogram", "complaint"):
+        op.create_index(
+            f"ix_scorecard_{table}_dimension_week", f"scorecard_{table}", ["dimension", "week"]
+        )
     op.create_table(
         "scorecard_cohort",
         *_cell(),
