@@ -134,3 +134,16 @@ def test_another_agent_cannot_close_someone_elses_follow_up(
     assert "only its owner or a manager" in resp.text
     session.refresh(follow_up)
     assert follow_up.status == FollowUpStatus.OPEN
+
+
+def test_the_ticket_page_marks_an_open_follow_up(
+    client: TestClient, session: Session, agent: StaffUser
+) -> None:
+    ticket, invitation = solve_ticket(session, assignee=agent)
+    assert invitation is not None
+    login(client, agent)
+    assert 'id="survey-follow-up"' not in client.get(f"/tickets/{ticket.id}").text
+    answers.submit(session, invitation=invitation, data={"csat": "1"})
+    page = client.get(f"/tickets/{ticket.id}")
+    assert page.status_code == 200 and 'id="survey-follow-up"' in page.text
+    assert 'href="/surveys"' in page.text  # the nav link

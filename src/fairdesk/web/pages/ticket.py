@@ -33,6 +33,7 @@ from fairdesk.db.base import utcnow
 from fairdesk.db.deps import DbSession
 from fairdesk.errors import NotFound, ValidationFailed
 from fairdesk.fairness import restrictions as fairness_restrictions
+from fairdesk.feedback.surveys import followups as survey_followups
 from fairdesk.segments import service as segment_service
 from fairdesk.tickets import canned, reading, sla_marks
 from fairdesk.tickets import service as ticket_service
@@ -178,6 +179,7 @@ def _page(
         "value": clv_service.value_of(session, customer.id),
         "insights": segment_service.customer_insights(session, customer.id),
         "fairness_notes": fairness_restrictions.staff_notes(session, customer_id=customer.id),
+        "survey_follow_ups": survey_followups.open_for_ticket(session, ticket.id),
     }
     return render(request, "tickets/ticket.html", ctx, status_code=status_code)
 
