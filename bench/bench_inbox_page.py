@@ -44,6 +44,7 @@ from fairdesk.customers.models import Customer
 from fairdesk.db.migrate import is_initialised, upgrade
 from fairdesk.db.session import build_engine, unit_of_work
 from fairdesk.tickets.models import Message, Ticket
+from fairdesk.triage.models import TicketTriage
 
 PG_DB = "bench_inbox"
 PASSWORD = "bench-password-123"
@@ -77,7 +78,7 @@ TARGETS_MIN = {
 }
 
 VIEWS = ("mine", "unassigned", "due_soon", "breached", "open", "all")
-SORTS = ("due", "-created", "created", "priority")
+SORTS = ("due", "-created", "created", "priority", "urgency", "sentiment")
 # (label, query strings); every view with every sort is added in ``requests()``.
 EXTRA: tuple[tuple[str, tuple[str, ...]], ...] = (
     (
@@ -98,6 +99,16 @@ EXTRA: tuple[tuple[str, tuple[str, ...]], ...] = (
             "view=all&priority=high&channel=email&sort=-created",
         ),
     ),
+    (
+        "filter urgency/sentiment/abuse",
+        (
+            "view=open&urgency=urgent&sort=urgency",
+            "view=all&sentiment=negative&sort=sentiment",
+            "view=all&abuse=1",
+            "view=open&urgency=high&sentiment=negative",
+        ),
+    ),
+    ("all, urgency deep page 1000", ("view=all&page=1000&sort=urgency",)),
     ("search reference", ("view=all&q={ref}",)),
     ("search subject", ("view=all&q=refund", "view=open&q=parcel", "view=all&q=zzz-none")),
 )
@@ -193,6 +204,23 @@ def _ticket_row(n: int, rng: random.Random, now: datetime, agent_ids: list[int])
     }
 
 
+def _triage_row(ticket_id: int, rng: random.Random, now: datetime) -> dict[str, Any]:
+    urgency = rng.random() ** 3
+    abusive = rng.random() < 0.02
+    return {
+        "ticket_id": ticket_id,
+        "urgency": urgency,
+        "urgency_level": "urgent" if urgency > 0.7 else "high" if urgency > 0.4 else "normal",
+        "sentiment": rng.uniform(-1, 1),
+        "anger": rng.random(),
+        "topic": rng.choice(("delivery", "refund", "defect", "billing", "account")),
+        "abusive": abusive,
+        "threat": abusive and rng.random() < 0.2,
+        "messages": 1,
+        "updated_at": now,
+    }
+
+
 def _seed(engine: Engine, tickets: int) -> None:
     rng = random.Random(20261124)
     now = datetime.now(UTC)
@@ -255,6 +283,32 @@ def _seed(engine: Engine, tickets: int) -> None:
                         }
                     )
             conn.execute(insert(Message), msgs)
+        # Every ticket's triage summary, as intake writes it: 1 in 10 urgent, 1 in 50 abusive.
+        for lo in range(0, tickets, batch):
+            conn.execute(
+                insert(TicketTriage),
+                [
+                    _triage_row(tid, rng, now)
+                    for tid in range(first_id + lo, first_id + min(lo + batch, tickets))
+                ],
+            )
+        # Each customer message's own triage row, as intake stores it (previews read it).
+        pg = conn.dialect.name == "postgresql"
+        empty, nothing = (
+            ("CAST('[]' AS JSON)", "CAST('{}' AS JSON)") if pg else ("json('[]')", "json('{}')")
+        )
+        conn.execute(
+            text(
+                "INSERT INTO message_triage (message_id, ticket_id, sentiment, anger, "
+                "anger_level, urgency, urgency_level, urgency_reasons, topic, topic_confidence, "
+                "tone, abusive, threat, abuse_kinds, spans, detail, model_version, created_at) "
+                "SELECT m.id, m.ticket_id, t.sentiment, t.anger, 'calm', t.urgency, "
+                f"t.urgency_level, {empty}, t.topic, 0.5, 'polite', t.abusive, t.threat, "
+                f"{empty}, {empty}, {nothing}, 'bench', m.created_at "
+                "FROM ticket_message m JOIN ticket_triage t ON t.ticket_id = m.ticket_id "
+                "WHERE m.kind = 'customer'"
+            )
+        )
 
 
 def _seeded(engine: Engine, tickets: int) -> bool:

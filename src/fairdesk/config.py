@@ -167,6 +167,12 @@ class Settings(BaseSettings):
         default=1.25, gt=0, description="Sum of unreviewed strengths that opens a case (with "
         "one strong conduct signal); one conduct signal at full strength opens alone.",
     )
+    protection_abuse_days: int = Field(
+        default=30,
+        ge=1,
+        description="Routing avoids giving a customer's new ticket to staff who received "
+        "that customer's abuse in this many days.",
+    )
 
     @property
     def resolved_database_url(self) -> str:

@@ -59,7 +59,7 @@ def test_reveal_is_audited(
     ids = _create(client, api_headers)
     resp = client.post(f"/api/v1/triage/messages/{ids['message']}/reveal", headers=api_headers)
     assert resp.status_code == 200 and resp.json()["body"] == BODY
-    entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "triage.reveal")).one()
+    entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "message.reveal")).one()
     assert entry.actor_id == agent.id
 
 

@@ -82,7 +82,7 @@ def test_reveal_returns_the_original_and_is_audited(session: Session, agent: Sta
     intake = write_in(session, body)
     triage_service.triage_message(session, intake.message.id)
     assert triage_service.reveal(session, intake.message.id, actor=agent) == body
-    entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "triage.reveal")).one()
+    entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "message.reveal")).one()
     assert entry.actor_id == agent.id and entry.entity_id == str(intake.message.id)
     assert entry.details["masked_spans"] == [[4, 9]]
 

@@ -44,3 +44,7 @@ from fairdesk.feedback.themes.routes import router as themes_router  # noqa: E40
 
 api_router.include_router(themes_router)
 api_router.include_router(improvements_router)
+
+from fairdesk.fairness.protection.routes import router as protection_router  # noqa: E402
+
+api_router.include_router(protection_router)

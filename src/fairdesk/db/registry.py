@@ -8,6 +8,7 @@ from fairdesk.clv import models as _clv  # noqa: F401
 from fairdesk.customers import models as _customers  # noqa: F401
 from fairdesk.db.base import Base
 from fairdesk.fairness import models as _fairness  # noqa: F401
+from fairdesk.fairness.protection import models as _protection  # noqa: F401
 from fairdesk.feedback.improvements import models as _improvements  # noqa: F401
 from fairdesk.feedback.surveys import models as _surveys  # noqa: F401
 from fairdesk.feedback.themes import models as _themes  # noqa: F401

@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 from sklearn.cluster import KMeans
 from sklearn.metrics import silhouette_score
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
@@ -26,6 +26,7 @@ from fairdesk.auth.models import StaffUser
 from fairdesk.config import get_settings
 from fairdesk.db.base import utcnow
 from fairdesk.errors import NotFound, ValidationFailed
+from fairdesk.fairness.protection import masking
 from fairdesk.personas import card
 from fairdesk.personas.models import Persona, PersonaStatus
 from fairdesk.personas.quotes import representative
@@ -34,6 +35,7 @@ from fairdesk.segments.encoding import Matrix
 from fairdesk.segments.models import CustomerScore, Segment
 from fairdesk.segments.profiles import Profiles
 from fairdesk.tickets.models import Message, MessageKind, Ticket
+from fairdesk.triage.models import MessageTriage
 
 Mask = npt.NDArray[np.bool_]
 Say = Callable[[str], None]
@@ -88,13 +90,17 @@ def _material(session: Session) -> tuple[list[tuple[int, str]], list[Quote]]:
     ).all()
     topics = [(cid, category or (tags[0] if tags else "general")) for cid, category, tags
               in tickets]
+    # Abuse toward staff is never quoted (rule 6): triage's flag, or a scan if it never ran.
     messages = session.execute(
-        select(Message.body, Ticket.customer_id, Ticket.id)
+        select(Message.body, Ticket.customer_id, Ticket.id,
+               or_(MessageTriage.abusive, MessageTriage.threat))
         .join(Ticket, Ticket.id == Message.ticket_id)
+        .outerjoin(MessageTriage, MessageTriage.message_id == Message.id)
         .where(Message.kind == MessageKind.CUSTOMER)
         .order_by(Message.id.desc()).limit(MAX_MESSAGES)
     ).all()
-    return topics, [Quote(body, cid, tid) for body, cid, tid in messages]
+    return topics, [Quote(body, cid, tid) for body, cid, tid, abusive in messages
+                    if masking.quotable(body, abusive=abusive)]
 
 
 def recompute(session: Session, *, profiles: Profiles, z: Matrix | None,

@@ -19,6 +19,7 @@ from fairdesk.auth import service as audit
 from fairdesk.auth.models import Role, StaffUser
 from fairdesk.db.base import utcnow
 from fairdesk.errors import NotFound, PermissionDenied, ValidationFailed
+from fairdesk.fairness.protection import routing as protection_routing
 from fairdesk.tickets import assignment
 from fairdesk.tickets.models import (
     OPEN_STATUSES,
@@ -119,7 +120,7 @@ def reassign_open_tickets(
     ).all()
     moves = []
     for ticket in tickets:
-        to = assignment.auto_assign(session, ticket, now=now, exclude={staff_id})
+        to = protection_routing.assign(session, ticket, now=now, exclude={staff_id})
         if to is None:
             ticket.assignee_id = None
         moves.append(Reassignment(ticket_id=ticket.id, from_staff_id=staff_id, to_staff_id=to))

@@ -31,6 +31,7 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Index,
+    Select,
     SQLColumnExpression,
     and_,
     case,
@@ -44,10 +45,20 @@ from sqlalchemy.orm import Session
 
 from fairdesk.auth.models import StaffUser
 from fairdesk.customers.models import Customer
+from fairdesk.fairness.protection import masking
 from fairdesk.tickets import service as ticket_service
-from fairdesk.tickets.models import OPEN_STATUSES, IntakeChannel, Priority, Ticket, TicketStatus
+from fairdesk.tickets.models import (
+    OPEN_STATUSES,
+    IntakeChannel,
+    Message,
+    MessageKind,
+    Priority,
+    Ticket,
+    TicketStatus,
+)
 from fairdesk.tickets.service import InboxQuery, InboxSort, InboxView
 from fairdesk.tickets.sla_marks import SlaMark, next_mark
+from fairdesk.triage.models import TicketTriage
 
 
 def _literal(value: str) -> ColumnElement[Any]:
@@ -76,6 +87,7 @@ class SortKey:
     expr: SQLColumnExpression[Any]
     descending: bool = False
     nulls: str | None = None  # "first" / "last" for a key that can be NULL; None: NOT NULL
+    triage: bool = False  # a column of the ticket's triage summary (joined when sorting)
 
     def on(self, expr: SQLColumnExpression[Any]) -> ColumnElement[Any]:
         """This key's direction applied to ``expr`` (the key itself or its CTE column)."""
@@ -87,7 +99,7 @@ class SortKey:
     def flipped(self) -> SortKey:
         """The opposite order, to read a page near the end from the end of the index."""
         nulls = {"first": "last", "last": "first"}.get(self.nulls or "")
-        return SortKey(self.expr, not self.descending, nulls)
+        return SortKey(self.expr, not self.descending, nulls, self.triage)
 
 
 # The service's orders (ticket_service._SORTS), written with the indexed expressions.
@@ -96,7 +108,29 @@ SORT_KEYS: dict[InboxSort, tuple[SortKey, ...]] = {
     InboxSort.NEWEST: (SortKey(Ticket.created_at, True), SortKey(Ticket.id, True)),
     InboxSort.OLDEST: (SortKey(Ticket.created_at), SortKey(Ticket.id)),
     InboxSort.PRIORITY: (SortKey(PRIORITY_RANK), SortKey(Ticket.created_at), SortKey(Ticket.id)),
+    InboxSort.URGENCY: (
+        SortKey(TicketTriage.urgency, True, "last", triage=True),
+        SortKey(Ticket.id, True),
+    ),
+    InboxSort.SENTIMENT: (SortKey(TicketTriage.sentiment, False, "last", True), SortKey(Ticket.id)),
 }
+# The triage sorts' indexes (migration 0009_protection): (score, ticket id), walked forwards
+# for "most upset first" and backwards for "most urgent first, newest first among equals".
+TRIAGE_INDEXES = (
+    Index("ix_ticket_triage_urgency_id", TicketTriage.urgency, TicketTriage.ticket_id),
+    Index("ix_ticket_triage_sentiment_id", TicketTriage.sentiment, TicketTriage.ticket_id),
+)
+# Tickets with their triage summary, when a sort reads it (a ticket not triaged yet stays).
+WITH_TRIAGE = Ticket.__table__.outerjoin(
+    TicketTriage.__table__, TicketTriage.ticket_id == Ticket.id
+)
+
+
+def _source(stmt: Select[Any], keys: tuple[SortKey, ...]) -> Select[Any]:
+    """The statement over tickets joined to their triage when a sort key reads it."""
+    return stmt.select_from(WITH_TRIAGE) if any(k.triage for k in keys) else stmt
+
+
 # Up to this many matches, find them all first and sort them (a few ms); past it, walk the
 # sort's index and stop after one page, which visits few rows because matches are dense.
 SMALL_SET = 5_000
@@ -164,6 +198,8 @@ class InboxRow:
     created_at: datetime
     sla: SlaMark
     tags: list[str]
+    triage: TicketTriage | None = None  # urgency, sentiment and the abuse marker
+    preview: str = ""  # the latest customer message, abusive words masked
 
 
 def conditions(query: InboxQuery, viewer: StaffUser, now: datetime) -> list[Any]:
@@ -208,14 +244,27 @@ def list_page(
     else:
         total = session.scalar(select(func.count()).select_from(Ticket).where(*conds)) or 0
         narrowed = query.view is not InboxView.ALL or any(
-            (query.status, query.priority, query.channel, query.customer_id)
+            (
+                query.status,
+                query.priority,
+                query.channel,
+                query.customer_id,
+                query.urgency,
+                query.sentiment,
+                query.abusive,
+            )
         )
         small = (
             _small_set_page(session, conds, keys, limit, offset, SMALL_SET)
             if narrowed and total <= SMALL_SET
             else None
         )
-        ids = small[0] if small else _index_walk(session, conds, keys, limit, offset, total)
+        if small:
+            ids = small[0]
+        elif any(k.triage for k in keys):
+            ids = _triage_walk(session, conds, keys, limit, offset)
+        else:
+            ids = _index_walk(session, conds, keys, limit, offset, total)
     by_id = {t.id: t for t in session.scalars(select(Ticket).where(Ticket.id.in_(ids)))}
     return [by_id[i] for i in ids if i in by_id], total
 
@@ -232,8 +281,10 @@ def _small_set_page(
 
     The first match always comes back too, so the count is known even past the last page.
     """
+    columns: list[Any] = [Ticket.id.label("id")]
+    columns += [k.expr.label(f"k{i}") for i, k in enumerate(keys)]
     found = (
-        select(Ticket.id.label("id"), *(k.expr.label(f"k{i}") for i, k in enumerate(keys)))
+        _source(select(*columns), keys)
         .where(*conds)
         .limit(cap + 1)
         .cte("found")
@@ -256,6 +307,47 @@ def _small_set_page(
     return [int(r.id) for r in rows if offset < r.rn <= offset + limit], total
 
 
+def _triage_walk(
+    session: Session, conds: list[Any], keys: tuple[SortKey, ...], limit: int, offset: int
+) -> list[int]:
+    """One page in a triage order: the triaged tickets along the summary's index, then the
+    few never triaged (their key is NULL, sorted last), by id.
+
+    An outer join would make either database sort every ticket; walking the summary's index
+    joined to the ticket reads about one page's worth of rows.
+    """
+    score, tie = keys
+    triaged = (
+        select(Ticket.id)
+        .select_from(
+            TicketTriage.__table__.join(Ticket.__table__, TicketTriage.ticket_id == Ticket.id)
+        )
+        .where(*conds)
+        .order_by(
+            score.expr.desc() if score.descending else score.expr.asc(),
+            TicketTriage.ticket_id.desc() if tie.descending else TicketTriage.ticket_id.asc(),
+        )
+    )
+    ids = [int(i) for i in session.scalars(triaged.limit(limit).offset(offset))]
+    if len(ids) == limit:
+        return ids
+    seen = offset + len(ids) if ids else _count(session, triaged)
+    untriaged = (
+        select(Ticket.id)
+        .where(
+            *conds,
+            ~select(TicketTriage.ticket_id).where(TicketTriage.ticket_id == Ticket.id).exists(),
+        )
+        .order_by(tie.on(Ticket.id))
+    )
+    rest = session.scalars(untriaged.limit(limit - len(ids)).offset(max(0, offset - seen)))
+    return ids + [int(i) for i in rest]
+
+
+def _count(session: Session, stmt: Select[Any]) -> int:
+    return session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+
+
 def _index_walk(
     session: Session,
     conds: list[Any],
@@ -272,7 +364,7 @@ def _index_walk(
     else:
         count = min(limit, total - offset)
         order, start = tuple(k.flipped() for k in keys), total - offset - count
-    stmt = select(Ticket.id).where(*conds).order_by(*(k.on(k.expr) for k in order))
+    stmt = _source(select(Ticket.id), keys).where(*conds).order_by(*(k.on(k.expr) for k in order))
     ids = [int(i) for i in session.scalars(stmt.limit(count).offset(start))]
     return ids if order is keys else ids[::-1]
 
@@ -344,11 +436,13 @@ def rows_for(session: Session, tickets: Iterable[Ticket], *, now: datetime) -> l
     tickets = list(tickets)
     customers = customer_names(session, (t.customer_id for t in tickets))
     staff = staff_names(session, (t.assignee_id for t in tickets))
+    triage = triage_of(session, [t.id for t in tickets])
+    previews = latest_previews(session, [t.id for t in tickets])
     return [
         InboxRow(
             id=t.id,
             reference=t.reference,
-            subject=t.subject,
+            subject=masking.masked_subject(t.subject),
             customer_id=t.customer_id,
             customer_name=customers.get(t.customer_id, f"customer #{t.customer_id}"),
             status=TicketStatus(t.status),
@@ -358,6 +452,29 @@ def rows_for(session: Session, tickets: Iterable[Ticket], *, now: datetime) -> l
             created_at=t.created_at,
             sla=next_mark(t, now),
             tags=list(t.tags or []),
+            triage=triage.get(t.id),
+            preview=previews.get(t.id, ""),
         )
         for t in tickets
     ]
+
+
+def triage_of(session: Session, ids: list[int]) -> dict[int, TicketTriage]:
+    if not ids:
+        return {}
+    rows = session.scalars(select(TicketTriage).where(TicketTriage.ticket_id.in_(ids)))
+    return {r.ticket_id: r for r in rows}
+
+
+def latest_previews(session: Session, ids: list[int]) -> dict[int, str]:
+    """Each ticket's latest customer message as a one-line preview, masked for staff."""
+    if not ids:
+        return {}
+    latest = (
+        select(func.max(Message.id))
+        .where(Message.ticket_id.in_(ids), Message.kind == MessageKind.CUSTOMER)
+        .group_by(Message.ticket_id)
+    )
+    messages = list(session.scalars(select(Message).where(Message.id.in_(latest))))
+    shown = masking.shown_messages(session, messages)
+    return {m.ticket_id: masking.snippet(shown[m.id].text) for m in messages}

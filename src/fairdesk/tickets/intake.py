@@ -21,10 +21,11 @@ from fairdesk.config import get_settings
 from fairdesk.customers.models import Customer, LifecycleStatus, Order
 from fairdesk.db.base import utcnow
 from fairdesk.errors import NotFound
+from fairdesk.fairness.protection import routing as protection_routing
 from fairdesk.outbox import events
 from fairdesk.outbox import service as outbox_service
 from fairdesk.outbox.models import OutboxKind
-from fairdesk.tickets import assignment, clock, portal
+from fairdesk.tickets import clock, portal
 from fairdesk.tickets.models import (
     Attachment,
     IntakeChannel,
@@ -283,7 +284,8 @@ def receive(session: Session, incoming: Incoming, *, now: datetime | None = None
         # Due times and assignee are known before the first flush: one INSERT, no UPDATE.
         clock.start(session, ticket, now=now)
         if get_settings().auto_assign:
-            assignment.auto_assign(session, ticket, now=now)
+            # Round-robin, narrowed by staff protection (senior queue, abuse spread).
+            protection_routing.assign(session, ticket, now=now)
         session.add(ticket)
         session.flush()
     else:

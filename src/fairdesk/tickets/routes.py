@@ -18,6 +18,7 @@ from fairdesk.auth.models import StaffUser
 from fairdesk.customers.schemas import Page
 from fairdesk.db.deps import DbSession
 from fairdesk.errors import Conflict
+from fairdesk.fairness.protection import masking
 from fairdesk.tickets import clock
 from fairdesk.tickets import service as ticket_service
 from fairdesk.tickets.intake import Incoming, IntakeResult, receive
@@ -196,23 +197,37 @@ def list_tickets(
     rows, total = ticket_service.list_tickets(
         session, query=query, viewer=user, limit=limit, offset=offset
     )
-    return Page(
-        items=[TicketOut.model_validate(t) for t in rows], total=total, limit=limit, offset=offset
-    )
+    return Page(items=[_staff_view(t) for t in rows], total=total, limit=limit, offset=offset)
 
 
 @router.get("/tickets/{ticket_id}", response_model=TicketOut)
 def get_ticket(ticket_id: int, session: DbSession, user: ApiUser) -> TicketOut:
-    return TicketOut.model_validate(ticket_service.get_ticket(session, ticket_id))
+    return _staff_view(ticket_service.get_ticket(session, ticket_id))
+
+
+def _staff_view(ticket: Ticket) -> TicketOut:
+    """A ticket as staff read it: abusive words in the customer's subject masked."""
+    out = TicketOut.model_validate(ticket)
+    return out.model_copy(update={"subject": masking.masked_subject(ticket.subject)})
 
 
 @router.get("/tickets/{ticket_id}/messages", response_model=list[MessageOut])
 def get_messages(
-    ticket_id: int, session: DbSession, user: ApiUser, internal: bool = True
+    ticket_id: int,
+    session: DbSession,
+    user: ApiUser,
+    internal: bool = True,
+    reveal: Annotated[
+        bool, Query(description="Return abusive words unmasked; each reveal is audited")
+    ] = False,
 ) -> list[MessageOut]:
+    """The thread; abusive words in customer messages are masked unless ``reveal=1``."""
     ticket_service.get_ticket(session, ticket_id)
     rows = ticket_service.thread(session, ticket_id, include_internal=internal)
-    return [MessageOut.model_validate(m) for m in rows]
+    return [
+        MessageOut.model_validate(m).model_copy(update={"body": text, "masked": hidden})
+        for m, text, hidden in masking.for_api(session, rows, actor=user, reveal=reveal)
+    ]
 
 
 @router.post(

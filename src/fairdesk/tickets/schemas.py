@@ -65,6 +65,9 @@ class MessageOut(BaseModel):
     body: str
     created_at: datetime
     author_staff_id: int | None
+    masked: bool = Field(
+        default=False, description="abusive words are hidden in body; ?reveal=1 shows them"
+    )
 
 
 class TicketOut(BaseModel):

@@ -33,6 +33,8 @@ from fairdesk.tickets.models import (
     TicketStatus,
 )
 from fairdesk.tickets.schemas import TicketUpdate
+from fairdesk.triage.models import TicketTriage
+from fairdesk.triage.result import UrgencyLevel
 
 
 class InboxView(StrEnum):
@@ -49,8 +51,19 @@ class InboxSort(StrEnum):
     NEWEST = "-created"
     OLDEST = "created"
     PRIORITY = "priority"
+    URGENCY = "urgency"  # most urgent first (triage); untriaged tickets last
+    SENTIMENT = "sentiment"  # most negative first (triage); untriaged tickets last
 
 
+class SentimentBand(StrEnum):
+    """How the customer feels now (their latest message's sentiment), for the inbox filter."""
+
+    NEGATIVE = "negative"
+    NEUTRAL = "neutral"
+    POSITIVE = "positive"
+
+
+SENTIMENT_CUT = 0.2  # |sentiment| below this is neutral
 DUE_SOON_WINDOW = timedelta(hours=2)
 _PRIORITY_RANK = case(
     {Priority.URGENT: 0, Priority.HIGH: 1, Priority.NORMAL: 2, Priority.LOW: 3},
@@ -68,6 +81,9 @@ class InboxQuery:
     customer_id: int | None = None
     q: str | None = None
     sort: InboxSort = InboxSort.DUE
+    urgency: UrgencyLevel | None = None  # the ticket's highest urgency level (triage)
+    sentiment: SentimentBand | None = None
+    abusive: bool = False  # only tickets with abuse toward staff (marked in the inbox)
 
 
 def _next_due() -> ColumnElement[Any]:
@@ -119,6 +135,7 @@ def _view_conditions(query: InboxQuery, viewer: StaffUser, now: datetime) -> lis
         conds.append(Ticket.channel == query.channel)
     if query.customer_id is not None:
         conds.append(Ticket.customer_id == query.customer_id)
+    conds += _triage_conditions(query)
     if query.q:
         term = query.q.strip()
         conds.append(
@@ -130,11 +147,35 @@ def _view_conditions(query: InboxQuery, viewer: StaffUser, now: datetime) -> lis
     return conds
 
 
+def _triage_conditions(query: InboxQuery) -> list[Any]:
+    """The triage filters, as one semi-join on the per-ticket summary."""
+    wanted: list[Any] = []
+    if query.urgency is not None:
+        wanted.append(TicketTriage.urgency_level == str(query.urgency))
+    if query.sentiment is SentimentBand.NEGATIVE:
+        wanted.append(TicketTriage.sentiment <= -SENTIMENT_CUT)
+    elif query.sentiment is SentimentBand.POSITIVE:
+        wanted.append(TicketTriage.sentiment >= SENTIMENT_CUT)
+    elif query.sentiment is SentimentBand.NEUTRAL:
+        wanted += [TicketTriage.sentiment > -SENTIMENT_CUT, TicketTriage.sentiment < SENTIMENT_CUT]
+    if query.abusive:
+        wanted.append(or_(TicketTriage.abusive, TicketTriage.threat))
+    if not wanted:
+        return []
+    return [Ticket.id.in_(select(TicketTriage.ticket_id).where(*wanted))]
+
+
+def _triage_of(column: Any) -> ColumnElement[Any]:
+    return select(column).where(TicketTriage.ticket_id == Ticket.id).scalar_subquery()
+
+
 _SORTS: dict[InboxSort, tuple[Any, ...]] = {
     InboxSort.DUE: (_next_due().asc().nulls_last(), Ticket.id.asc()),
     InboxSort.NEWEST: (Ticket.created_at.desc(), Ticket.id.desc()),
     InboxSort.OLDEST: (Ticket.created_at.asc(), Ticket.id.asc()),
     InboxSort.PRIORITY: (_PRIORITY_RANK.asc(), Ticket.created_at.asc(), Ticket.id.asc()),
+    InboxSort.URGENCY: (_triage_of(TicketTriage.urgency).desc().nulls_last(), Ticket.id.desc()),
+    InboxSort.SENTIMENT: (_triage_of(TicketTriage.sentiment).asc().nulls_last(), Ticket.id.asc()),
 }
 
 

@@ -34,6 +34,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from fairdesk.auth.models import Role, StaffUser
 from fairdesk.db.base import utcnow
+from fairdesk.fairness.protection.masking import masked_subject
 from fairdesk.outbox import events
 from fairdesk.outbox import service as outbox_service
 from fairdesk.outbox.models import OutboxKind
@@ -237,6 +238,7 @@ def _notify(
     due = getattr(ticket, _COLUMNS[target].due.key)
     headline, text = _words(target, alert, due, business_time_between(now, due, policy.calendar))
     people = _recipients(session, ticket)
+    subject = masked_subject(ticket.subject)  # customer text, to staff: abuse masked
     session.add(
         Message(
             ticket_id=ticket.id,
@@ -259,10 +261,10 @@ def _notify(
             dedup_key=f"sla-{alert}:{target}:{ticket.id}:{person.id}",
             payload={
                 "to": person.email,
-                "subject": f"[{ticket.reference}] {headline}: {ticket.subject}",
+                "subject": f"[{ticket.reference}] {headline}: {subject}",
                 "text": (
                     f"Hello {person.name},\n\n{text}.\n\n"
-                    f"Ticket {ticket.reference}: {ticket.subject}\n"
+                    f"Ticket {ticket.reference}: {subject}\n"
                     f"Priority {ticket.priority}, status {ticket.status}.\n"
                 ),
                 "ticket_id": ticket.id,

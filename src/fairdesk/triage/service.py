@@ -181,17 +181,22 @@ def staff_safe_detail(row: MessageTriage) -> dict[str, object]:
     return detail
 
 
-def reveal(session: Session, message_id: int, *, actor: StaffUser) -> str:
-    """The unmasked message for a member of staff who chose to see it; audited."""
+def reveal(session: Session, message_id: int, *, actor: StaffUser, via: str = "api") -> str:
+    """The unmasked message for a member of staff who chose to see it; audited as
+    ``message.reveal`` (who, which message, through which view)."""
     message = _customer_message(session, message_id)
     row = session.get(MessageTriage, message_id)
     audit.record(
         session,
         actor=actor,
-        action="triage.reveal",
+        action="message.reveal",
         entity_type="ticket_message",
         entity_id=message_id,
-        details={"ticket_id": message.ticket_id, "masked_spans": row.spans if row else []},
+        details={
+            "ticket_id": message.ticket_id,
+            "via": via,
+            "masked_spans": row.spans if row else [],
+        },
     )
     session.flush()
     return message.body

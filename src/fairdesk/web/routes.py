@@ -58,3 +58,7 @@ from fairdesk.web.pages import themes as theme_pages  # noqa: E402
 
 router.include_router(theme_pages.router)
 router.include_router(improvement_pages.router)
+
+from fairdesk.web.pages import staff_exposure  # noqa: E402
+
+router.include_router(staff_exposure.router)

@@ -11,6 +11,7 @@ from starlette.responses import Response
 
 from fairdesk.auth.csrf import FORM_FIELD, csrf_token
 from fairdesk.config import get_settings
+from fairdesk.fairness.protection.masking import masked_subject
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
@@ -26,6 +27,7 @@ def _money(value: Any, currency: str | None = None) -> str:
 
 
 templates.env.filters["money"] = _money
+templates.env.filters["masked_subject"] = masked_subject  # customer text in staff views
 
 
 def flash(request: Request, message: str, kind: str = "info") -> None:

@@ -27,6 +27,7 @@ from fairdesk.customers.service import CustomerQuery, CustomerSort
 from fairdesk.db.deps import DbSession
 from fairdesk.errors import NotFound, ValidationFailed
 from fairdesk.segments import service as segment_service
+from fairdesk.web.pages import staff_exposure
 from fairdesk.web.paging import Pager, choice, window
 from fairdesk.web.templating import render
 
@@ -163,4 +164,5 @@ def customer_detail(
         "journey": customer_service.journey_of(session, customer_id),
         "value": clv_service.value_of(session, customer_id),
         "insights": segment_service.customer_insights(session, customer_id),
+        "protection": staff_exposure.customer_panel(session, customer_id, user),
     })

@@ -17,9 +17,11 @@ from starlette.responses import RedirectResponse, Response
 from fairdesk.auth.deps import StaffPage
 from fairdesk.db.base import utcnow
 from fairdesk.db.deps import DbSession
+from fairdesk.errors import ValidationFailed
 from fairdesk.tickets import inbox_query
 from fairdesk.tickets.models import IntakeChannel, Priority, TicketStatus
-from fairdesk.tickets.service import InboxQuery, InboxSort, InboxView
+from fairdesk.tickets.service import InboxQuery, InboxSort, InboxView, SentimentBand
+from fairdesk.triage.result import UrgencyLevel
 from fairdesk.web.paging import Pager, choice, window
 from fairdesk.web.templating import render
 
@@ -39,6 +41,8 @@ SORT_LABELS = {
     InboxSort.NEWEST: "Newest first",
     InboxSort.OLDEST: "Oldest first",
     InboxSort.PRIORITY: "Priority",
+    InboxSort.URGENCY: "Most urgent first",
+    InboxSort.SENTIMENT: "Most upset first",
 }
 DEFAULT_VIEW = InboxView.OPEN
 DEFAULT_SORT = InboxSort.DUE
@@ -55,6 +59,9 @@ class InboxForm:
     channel: str = ""
     q: str = ""
     sort: str = DEFAULT_SORT.value
+    urgency: str = ""
+    sentiment: str = ""
+    abuse: str = ""  # "1": only tickets marked abusive or threatening
 
     def url(self, page: int = 1, **changes: str) -> str:
         form = replace(self, **changes)
@@ -69,7 +76,15 @@ class InboxForm:
 
     @property
     def narrowed(self) -> bool:
-        return bool(self.status or self.priority or self.channel or self.q)
+        return bool(
+            self.status
+            or self.priority
+            or self.channel
+            or self.q
+            or self.urgency
+            or self.sentiment
+            or self.abuse
+        )
 
 
 
@@ -86,6 +101,9 @@ def inbox(
     channel: Annotated[str, Query(max_length=20)] = "",
     q: Annotated[str, Query(max_length=200)] = "",
     sort: Annotated[str, Query(max_length=20)] = "",
+    urgency: Annotated[str, Query(max_length=20)] = "",
+    sentiment: Annotated[str, Query(max_length=20)] = "",
+    abuse: Annotated[str, Query(max_length=5)] = "",
     page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
 ) -> Response:
     form = InboxForm(
@@ -95,7 +113,12 @@ def inbox(
         channel=channel,
         q=q.strip(),
         sort=sort or DEFAULT_SORT.value,
+        urgency=urgency,
+        sentiment=sentiment,
+        abuse=abuse,
     )
+    if abuse not in ("", "1"):
+        raise ValidationFailed("abuse: use 1 to show only tickets marked abusive", field="abuse")
     query = InboxQuery(
         view=choice(InboxView, form.view, "view") or DEFAULT_VIEW,
         status=choice(TicketStatus, form.status, "status"),
@@ -103,6 +126,9 @@ def inbox(
         channel=choice(IntakeChannel, form.channel, "channel"),
         q=form.q or None,
         sort=choice(InboxSort, form.sort, "sort") or DEFAULT_SORT,
+        urgency=choice(UrgencyLevel, form.urgency, "urgency"),
+        sentiment=choice(SentimentBand, form.sentiment, "sentiment"),
+        abusive=form.abuse == "1",
     )
     now = utcnow()
     size: int = request.app.state.settings.page_size
@@ -135,5 +161,7 @@ def inbox(
             "statuses": list(TicketStatus),
             "priorities": list(Priority),
             "channels": list(IntakeChannel),
+            "urgencies": list(UrgencyLevel),
+            "sentiments": list(SentimentBand),
         },
     )

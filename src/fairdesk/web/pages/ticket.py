@@ -33,6 +33,8 @@ from fairdesk.db.base import utcnow
 from fairdesk.db.deps import DbSession
 from fairdesk.errors import NotFound, ValidationFailed
 from fairdesk.fairness import restrictions as fairness_restrictions
+from fairdesk.fairness.protection import masking
+from fairdesk.fairness.protection import routing as protection_routing
 from fairdesk.feedback.surveys import followups as survey_followups
 from fairdesk.segments import service as segment_service
 from fairdesk.tickets import canned, reading, sla_marks
@@ -40,6 +42,7 @@ from fairdesk.tickets import service as ticket_service
 from fairdesk.tickets.inbox_query import staff_names
 from fairdesk.tickets.models import Attachment, MessageKind, Priority, Ticket, TicketStatus
 from fairdesk.tickets.schemas import MAX_BODY_CHARS, TicketUpdate
+from fairdesk.triage.cases import similar_cases
 from fairdesk.web.templating import flash, render
 
 router = APIRouter()
@@ -47,6 +50,7 @@ router = APIRouter()
 MAX_DB_ID = 2**63 - 1
 RECENT_ORDERS = 5
 OTHER_TICKETS = 10
+SIMILAR_CASES = 5
 STATUS_AFTER_REPLY = (TicketStatus.PENDING, TicketStatus.OPEN, TicketStatus.RESOLVED)
 # Types a browser shows as inert data; anything else (HTML, SVG, XML, scripts) is downloaded
 # as opaque bytes, whatever the sender claimed.
@@ -136,6 +140,7 @@ def _page(
     *,
     error: str | None = None,
     status_code: int = 200,
+    revealed: int | None = None,
 ) -> Response:
     now = utcnow()
     settings = request.app.state.settings
@@ -155,6 +160,9 @@ def _page(
         "t": ticket,
         "c": customer,
         "messages": messages,
+        "shown": masking.shown_messages(session, messages, revealed=revealed),
+        "similar": similar_cases(session, ticket.id, SIMILAR_CASES).cases,
+        "routing": protection_routing.routing_of(session, customer.id),
         "attachments": reading.attachments_by_message(session, (m.id for m in messages)),
         "staff": staff,
         "names": names,
@@ -327,6 +335,23 @@ def update_ticket(
     ticket_service.update(session, ticket_id=ticket.id, actor=user, data=data)
     flash(request, "Saved: " + ", ".join(k.replace("_id", "") for k in changes) + ".", "success")
     return RedirectResponse(f"/tickets/{ticket.id}", status_code=303)
+
+
+@router.post(
+    "/tickets/{ticket_id:int}/messages/{message_id:int}/reveal",
+    dependencies=[Depends(require_csrf)],
+)
+def reveal_message(
+    request: Request, ticket_id: int, message_id: int, session: DbSession, user: StaffPage
+) -> Response:
+    """Show one message's original words, once, to the member of staff who asked; audited
+    as ``message.reveal``. The page is answered directly (no redirect), so the original is
+    never reachable by a plain link that skips the audit."""
+    ticket = _ticket(session, ticket_id)
+    if message_id > MAX_DB_ID:
+        raise NotFound(f"no message with id {message_id} on this ticket", field="message_id")
+    masking.reveal(session, message_id=message_id, actor=user, ticket_id=ticket.id, via="page")
+    return _page(request, session, user, ticket, Composer(), revealed=message_id)
 
 
 @router.get("/tickets/{ticket_id:int}/attachments/{attachment_id:int}")
