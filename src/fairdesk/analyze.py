@@ -43,6 +43,10 @@ STEPS.append(Step("segments and personas", segment_analysis.step))
 STEPS.append(Step("fairness signals", fairness_cases.step))
 STEPS.append(Step("themes", themes_build.step))
 
+from fairdesk.scorecard import rollup as scorecard_rollup  # noqa: E402
+
+STEPS.append(Step("scorecard", scorecard_rollup.step))
+
 
 def run_all(
     engine: Engine, *, now: datetime | None = None, say: Say = lambda _m: None

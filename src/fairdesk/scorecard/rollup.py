@@ -10,6 +10,7 @@ the end gives the planner fresh statistics for the page's queries.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as dtime
@@ -110,3 +111,9 @@ def _analyze(session: Session, *, pg: bool) -> None:
 
 def last_build(session: Session) -> ScorecardBuild | None:
     return session.scalar(select(ScorecardBuild).order_by(ScorecardBuild.id.desc()).limit(1))
+
+
+def step(session: Session, now: datetime, say: Callable[[str], None]) -> str:
+    """``fairdesk analyze`` step, last: the scorecard reads segments, personas and CLV."""
+    say("scorecard rollups")
+    return str(rebuild(session))
