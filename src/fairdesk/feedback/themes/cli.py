@@ -7,7 +7,6 @@ from typing import Annotated, Literal, cast
 import typer
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from fairdesk.config import get_settings
 from fairdesk.db import migrate
@@ -62,11 +61,9 @@ def build(
 
 @themes_app.command("list")
 def list_themes() -> None:
-    """Print the active themes, largest first."""
+    """Print the active themes, largest first: id, texts, name, top terms (tab-separated)."""
     engine = get_engine(get_settings().resolved_database_url)
     migrate.upgrade(engine)
-    table = Table("id", "theme", "texts", "top terms")
     with unit_of_work(engine) as session:
         for theme in theme_service.list_themes(session):
-            table.add_row(str(theme.id), theme.name, str(theme.size), ", ".join(theme.top_terms))
-    Console().print(table)
+            typer.echo(f"{theme.id}\t{theme.size}\t{theme.name}\t{', '.join(theme.top_terms)}")
