@@ -13,9 +13,12 @@ This module only adds what the planner needs to find those tickets quickly at 10
   only an index, never 50,000 table rows, and a page past the middle is read from the end;
 - the plan follows the count (see ``list_page``): few matches are collected and sorted,
   many are read along the sort's index;
-- the six view counts take two queries, not six.
+- the six view counts take two queries, not six;
+- the triage orders ("most urgent", "most upset") walk the per-ticket triage summary's
+  index joined to the ticket, then the few tickets never triaged (``_triage_walk``).
 
-The names on a page come in two batched look-ups, and each row carries its SLA marker.
+The names on a page come in two batched look-ups, and each row carries its SLA marker, its
+triage summary and a preview of the latest customer message with abusive words masked.
 ``tests/web/test_inbox_pages.py`` checks page by page that the results are exactly
 ``ticket_service.list_tickets``'s, and that the indexes still serve these queries.
 """
