@@ -21,9 +21,9 @@ from fairdesk.fairness.schemas import (
     AppealOut,
     CaseList,
     CaseOut,
-    DecisionIn,
     DecisionList,
     DecisionOut,
+    FairnessDecisionIn,
 )
 
 router = APIRouter(prefix="/fairness", tags=["fairness"])
@@ -54,7 +54,7 @@ def get_case(case_id: Id, session: DbSession, user: ApiManager) -> Any:
 @router.post(
     "/cases/{case_id}/decision", response_model=DecisionOut, status_code=status.HTTP_201_CREATED
 )
-def decide(case_id: Id, body: DecisionIn, session: DbSession, user: ApiManager) -> Any:
+def decide(case_id: Id, body: FairnessDecisionIn, session: DbSession, user: ApiManager) -> Any:
     """Dismiss, warn, restrict one policy or part ways; 409 when already decided."""
     return decision_service.decide(
         session,

@@ -44,7 +44,7 @@ class CaseList(BaseModel):
     limit: int
 
 
-class DecisionIn(BaseModel):
+class FairnessDecisionIn(BaseModel):
     """A manager's decision; ``customer_id`` must be the case's customer."""
 
     model_config = ConfigDict(extra="forbid")
