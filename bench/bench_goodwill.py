@@ -34,7 +34,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from sqlalchemy import Engine, func, select, text, update
+from sqlalchemy import Engine, event, func, select, text, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
@@ -131,6 +131,21 @@ def bench_recommendation(engine: Engine, ticket_ids: list[int], agent_id: int) -
     print(f"re-parse YAML per call (naive):          {_percentiles(naive)}")
 
 
+def statements_per_grant(engine: Engine, ticket_id: int, agent_id: int) -> int:
+    """SQL statements one complete grant sends (its unit of work, commit excluded)."""
+    sent: list[str] = []
+
+    def count(*_: object) -> None:
+        sent.append("")
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        _grant_all(engine, [(ticket_id, agent_id)], 1)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    return len(sent) - 1  # less the bench's own read of the actor
+
+
 def _grant_all(engine: Engine, jobs: list[tuple[int, int]], threads: int) -> tuple[float, int, int]:
     granted = refused = 0
     lock = threading.Lock()
@@ -182,8 +197,9 @@ def bench_reserve(engine: Engine, staff_id: int, threads: int, n: int, limit: in
                                                  Budget.starts_on == day).values(spent=0))
 
     def conditional(session: Session) -> None:
-        budget.reserve(session, staff_id=staff_id, amount=Decimal(1), today=day,
-                       per_day=Decimal(limit), per_month=Decimal(10**9))
+        spent = budget.lock_rows(session, staff_id=staff_id, today=day)
+        budget.charge(session, staff_id=staff_id, amount=Decimal(1), today=day, spent=spent,
+                      per_day=Decimal(limit), per_month=Decimal(10**9))
 
     def locking(session: Session, lock: bool) -> None:
         q = select(Budget.spent).where(Budget.staff_id == staff_id, Budget.period == "day",
@@ -195,7 +211,7 @@ def bench_reserve(engine: Engine, staff_id: int, threads: int, n: int, limit: in
                             .values(spent=spent + 1))
 
     strategies: list[tuple[str, Callable[[Session], None]]] = [
-        ("conditional UPDATE (fairdesk)", conditional),
+        ("lock_rows upsert + one charge UPDATE (fairdesk)", conditional),
         ("SELECT ... FOR UPDATE + UPDATE", lambda s: locking(s, True)),
         ("naive read-check-write", lambda s: locking(s, False)),
     ]
@@ -233,9 +249,11 @@ def main() -> None:
         print(f"date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; "
               f"{platform.processor() or platform.machine()}, nproc {os.cpu_count()}; {load}")
         per_day = 1_000_000
-        agent_ids, tickets = seed(engine, agents=args.agents + 1, tickets=args.grants * 2,
+        agent_ids, tickets = seed(engine, agents=args.agents + 1, tickets=args.grants * 2 + 1,
                                   per_day=per_day)
         bench_recommendation(engine, tickets, agent_ids[0])
+        spare = tickets.pop()  # one ticket of its own for counting statements
+        print(f"SQL statements per grant: {statements_per_grant(engine, spare, agent_ids[1])}")
         many = [(t, agent_ids[1 + i % args.agents]) for i, t in enumerate(tickets[:args.grants])]
         took, ok, no = _grant_all(engine, many, args.threads)
         print(f"grants, {args.threads} threads, {args.agents} agents: {ok / took:,.0f} grants/s "

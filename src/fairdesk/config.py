@@ -80,6 +80,9 @@ class Settings(BaseSettings):
         "instead), so a persona always describes a group rather than one or two people.",
     )
     portal_link_max_age_s: int = Field(default=30 * 24 * 3600, gt=0)
+    approval_link_max_age_s: int = Field(
+        default=72 * 3600, gt=0, description="How long a goodwill approval e-mail link works."
+    )
     survey_link_max_age_s: int = Field(
         default=14 * 24 * 3600, gt=0, description="A survey link works this long after sending."
     )

@@ -1,9 +1,11 @@
-"""Exact discretion budgets under concurrency: reserve with one conditional UPDATE per period.
+"""Exact discretion budgets under concurrency: lock the counters, check, charge both at once.
 
-``UPDATE … SET spent = spent + x WHERE … AND spent + x <= limit`` is re-checked by PostgreSQL
-against the latest committed row when it waits on a concurrent writer, and SQLite has a single
-writer, so no interleaving of parallel grants can overspend a budget. Periods are always
-reserved month first, then day, so two grants never lock the rows in opposite orders.
+A grant first locks its actor's day and month counters (:func:`lock_rows`, one upsert that
+returns what is spent), decides with those figures, and charges both counters in one
+``UPDATE … WHERE spent + x <= limit`` (:func:`charge`). Parallel grants by one agent queue on
+the lock (PostgreSQL) or the single writer (SQLite), so no interleaving can overspend a
+budget. Rows are always locked month first, then day, so two grants never lock them in
+opposite orders.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import CursorResult, case, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -61,37 +63,64 @@ def _ensure_row(session: Session, staff_id: int, period: BudgetPeriod, starts_on
     session.execute(insert(Budget).values(**values).on_conflict_do_nothing())
 
 
-def _add(
-    session: Session, staff_id: int, period: BudgetPeriod, starts_on: date, amount: Decimal,
-    limit: Decimal | None,
-) -> bool:
-    stmt = update(Budget).where(
-        Budget.staff_id == staff_id, Budget.period == period, Budget.starts_on == starts_on
-    )
-    if limit is not None:
-        stmt = stmt.where(Budget.spent + amount <= limit)
-    count = 1 if amount > 0 else 0
+def lock_rows(session: Session, *, staff_id: int, today: date) -> dict[BudgetPeriod, Decimal]:
+    """This period's counters, created if missing and locked until the transaction ends.
+
+    One statement: both rows are inserted ``ON CONFLICT DO UPDATE SET spent = spent`` (a
+    no-op that still takes the row lock) ``RETURNING`` what is spent. From here to commit no
+    other grant can change them, so a check against these figures is exact; parallel grants
+    by one agent queue here (PostgreSQL), and SQLite's single writer lock is taken by the
+    write, as :func:`ensure_rows` does. Month first, then day: the same lock order as every
+    other writer of these rows.
+    """
+    month = period_start(BudgetPeriod.MONTH, today)
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert(Budget).values([
+        {"staff_id": staff_id, "period": BudgetPeriod.MONTH, "starts_on": month, "spent": 0,
+         "gestures": 0},
+        {"staff_id": staff_id, "period": BudgetPeriod.DAY, "starts_on": today, "spent": 0,
+         "gestures": 0},
+    ])
+    rows = session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=[Budget.staff_id, Budget.period, Budget.starts_on],
+            set_={"spent": Budget.spent},
+        ).returning(Budget.period, Budget.spent),
+        execution_options={"synchronize_session": False},
+    ).all()
+    return {BudgetPeriod(period): Decimal(amount) for period, amount in rows}
+
+
+def charge(
+    session: Session, *, staff_id: int, amount: Decimal, today: date,
+    spent: dict[BudgetPeriod, Decimal], per_day: Decimal, per_month: Decimal,
+) -> BudgetPeriod | None:
+    """Charge ``amount`` to the day and the month, or neither; returns the period without room.
+
+    ``spent`` comes from :func:`lock_rows` in this transaction, so the check is exact; both
+    counters move in one ``UPDATE`` that re-checks the limits, and anything but two rows
+    updated means the rows were not locked as they must be (a programming error: the
+    caller's savepoint rolls the charge back).
+    """
+    if spent[BudgetPeriod.MONTH] + amount > per_month:
+        return BudgetPeriod.MONTH
+    if spent[BudgetPeriod.DAY] + amount > per_day:
+        return BudgetPeriod.DAY
+    month = period_start(BudgetPeriod.MONTH, today)
+    is_month = Budget.period == BudgetPeriod.MONTH
     result = session.execute(
-        stmt.values(spent=Budget.spent + amount, gestures=Budget.gestures + count),
+        update(Budget)
+        .where(
+            Budget.staff_id == staff_id,
+            (is_month & (Budget.starts_on == month))
+            | ((Budget.period == BudgetPeriod.DAY) & (Budget.starts_on == today)),
+            Budget.spent + amount <= case((is_month, per_month), else_=per_day),
+        )
+        .values(spent=Budget.spent + amount, gestures=Budget.gestures + (1 if amount else 0)),
         execution_options={"synchronize_session": False},
     )
     assert isinstance(result, CursorResult)
-    return result.rowcount == 1
-
-
-def reserve(
-    session: Session, *, staff_id: int, amount: Decimal, today: date,
-    per_day: Decimal, per_month: Decimal,
-) -> BudgetPeriod | None:
-    """Charge ``amount`` to both periods, or neither; returns the period that had no room.
-
-    The rows must exist (:func:`ensure_rows`).
-    """
-    month = period_start(BudgetPeriod.MONTH, today)
-    if not _add(session, staff_id, BudgetPeriod.MONTH, month, amount, per_month):
-        return BudgetPeriod.MONTH
-    if not _add(session, staff_id, BudgetPeriod.DAY, today, amount, per_day):
-        # We hold the month row's lock since our update, so taking it back is exact.
-        _add(session, staff_id, BudgetPeriod.MONTH, month, -amount, None)
-        return BudgetPeriod.DAY
+    if result.rowcount != 2:
+        raise RuntimeError("goodwill budget rows were not locked before charging")
     return None

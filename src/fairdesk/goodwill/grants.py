@@ -10,10 +10,10 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from sqlalchemy import CursorResult, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from fairdesk.auth import service as audit
@@ -21,7 +21,7 @@ from fairdesk.auth.models import Role, StaffUser
 from fairdesk.customers.models import Order, OrderStatus
 from fairdesk.db.base import utcnow
 from fairdesk.errors import Conflict, FairdeskError, NotFound, PermissionDenied, ValidationFailed
-from fairdesk.goodwill import budget
+from fairdesk.goodwill import approval_links, budget
 from fairdesk.goodwill import service as goodwill_service
 from fairdesk.goodwill.models import BudgetPeriod, Gesture, GestureStatus, PolicyVersion
 from fairdesk.goodwill.policy import Policy
@@ -53,20 +53,29 @@ def _existing(session: Session, ticket_id: int, key: str, req: GestureRequest) -
     return found
 
 
-def _record(session: Session, gesture: Gesture) -> Gesture | None:
-    """Insert, or return the gesture a concurrent identical request inserted first."""
-    try:
-        with session.begin_nested():
-            session.add(gesture)
-            session.flush()
-    except IntegrityError:
-        return session.scalar(
-            select(Gesture).where(
-                Gesture.ticket_id == gesture.ticket_id,
-                Gesture.request_key == gesture.request_key,
-            )
+def _record(session: Session, values: dict[str, Any]) -> tuple[Gesture, bool]:
+    """Insert the gesture; or, when a concurrent identical request inserted it first, that one.
+
+    One ``INSERT … ON CONFLICT DO NOTHING RETURNING`` (the ORM object comes back persistent)
+    rather than a savepoint, an INSERT and a release. The flag says whether it is ours.
+    """
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    mine = session.scalars(
+        insert(Gesture)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=[Gesture.ticket_id, Gesture.request_key])
+        .returning(Gesture)
+    ).first()
+    if mine is not None:
+        return mine, True
+    raced = session.scalar(
+        select(Gesture).where(
+            Gesture.ticket_id == values["ticket_id"], Gesture.request_key == values["request_key"]
         )
-    return None
+    )
+    assert raced is not None  # the conflicting row is committed, or we would have waited
+    return raced, False
 
 
 def _apply_refund(session: Session, order: Order | None, gesture: Gesture) -> None:
@@ -99,7 +108,10 @@ def _tell_granted(session: Session, rules: Policy, gesture: Gesture, actor: Staf
     )
 
 
-def _audit(session: Session, action: str, gesture: Gesture, actor: StaffUser) -> None:
+def _audit(
+    session: Session, action: str, gesture: Gesture, actor: StaffUser, via: str | None = None
+) -> None:
+    extra = {"via": via} if via else {}
     audit.record(
         session, actor=actor, action=action, entity_type="goodwill_gesture",
         entity_id=gesture.id,
@@ -109,7 +121,7 @@ def _audit(session: Session, action: str, gesture: Gesture, actor: StaffUser) ->
             "amount": str(gesture.amount), "currency": gesture.currency,
             "status": str(gesture.status), "rule": gesture.rule,
             "policy_version_id": gesture.policy_version_id,
-            "actor_id": gesture.actor_id, "approver_id": gesture.approver_id,
+            "actor_id": gesture.actor_id, "approver_id": gesture.approver_id, **extra,
         },
     )
 
@@ -123,22 +135,24 @@ class _Context(NamedTuple):
 
 
 def _prepare(
-    session: Session, ticket_id: int, actor: StaffUser, req: GestureRequest, now: datetime
+    session: Session, ticket_id: int, actor: StaffUser, req: GestureRequest, now: datetime,
+    spent: dict[BudgetPeriod, Decimal] | None = None,
 ) -> _Context:
     ticket = ticket_service.get_ticket(session, ticket_id)
     version = goodwill_service.current_version(session)
     rules = goodwill_service.policy_of(version)
     facts, order = goodwill_service.facts_for(
-        session, ticket=ticket, role=str(actor.role), staff_id=actor.id, rules=rules, now=now
+        session, ticket=ticket, role=str(actor.role), staff_id=actor.id, rules=rules, now=now,
+        spent=spent,
     )
     return _Context(ticket, version, rules, facts, order)
 
 
-def _new_gesture(
+def _gesture_values(
     ticket: Ticket, order: Order | None, version: PolicyVersion, facts: Facts, decision: Decision,
     req: GestureRequest, key: str, actor: StaffUser, status: GestureStatus, note: str,
-) -> Gesture:
-    return Gesture(
+) -> dict[str, Any]:
+    return dict(
         ticket_id=ticket.id, customer_id=ticket.customer_id,
         order_id=order.id if order else None, request_key=key, remedy=req.remedy,
         amount=req.amount, currency=req.currency, status=status, category=ticket.category,
@@ -160,26 +174,41 @@ def grant(
     found = _existing(session, ticket_id, key, request)
     if found is not None:
         return found
+    try:
+        return _grant(session, ticket_id, actor, request, note, key, now)
+    except _Raced as raced:
+        return raced.gesture
+
+
+class _Raced(Exception):
+    """An identical request recorded the gesture first: undo ours, answer with theirs."""
+
+    def __init__(self, gesture: Gesture) -> None:
+        super().__init__(gesture.id)
+        self.gesture = gesture
+
+
+def _grant(
+    session: Session, ticket_id: int, actor: StaffUser, request: GestureRequest, note: str,
+    key: str, now: datetime,
+) -> Gesture:
+    """The grant itself, all or nothing (a savepoint): lock, decide, charge, record, tell."""
     with session.begin_nested():
-        budget.ensure_rows(session, staff_id=actor.id, today=now.date())
-        ticket, version, rules, facts, order = _prepare(session, ticket_id, actor, request, now)
+        spent = budget.lock_rows(session, staff_id=actor.id, today=now.date())
+        ticket, version, rules, facts, order = _prepare(
+            session, ticket_id, actor, request, now, spent
+        )
         decision = decide(rules, facts, request)
         if decision.outcome is Outcome.NEEDS_APPROVAL:
             raise OverLimit(
                 f"{decision.explanation} Ask a manager to approve it.",
                 field="amount", details={"over": list(decision.over), "rule": decision.rule},
             )
-        gesture = _new_gesture(ticket, order, version, facts, decision, request, key, actor,
-                               GestureStatus.GRANTED, note)
-        gesture.decided_at = now
-        raced = _record(session, gesture)
-        if raced is not None:
-            return raced
         if decision.charge_budget:
             limits = rules.roles[facts.role]
-            full = budget.reserve(
+            full = budget.charge(
                 session, staff_id=actor.id, amount=request.amount, today=now.date(),
-                per_day=limits.per_day, per_month=limits.per_month,
+                spent=spent, per_day=limits.per_day, per_month=limits.per_month,
             )
             if full is not None:
                 cap = limits.per_day if full is BudgetPeriod.DAY else limits.per_month
@@ -189,6 +218,12 @@ def grant(
                     f"{money(cap, rules.currency)} {word} budget. Ask a manager to approve it.",
                     field="amount", details={"over": [f"per_{full}"]},
                 )
+        values = _gesture_values(ticket, order, version, facts, decision, request, key, actor,
+                                 GestureStatus.GRANTED, note)
+        gesture, mine = _record(session, {**values, "decided_at": now})
+        if not mine:
+            # An identical request won the race; the savepoint takes our charge back.
+            raise _Raced(gesture)
         _apply_refund(session, order, gesture)
         _tell_granted(session, rules, gesture, actor)
         _audit(session, "goodwill.grant", gesture, actor)
@@ -209,11 +244,11 @@ def request_approval(
         budget.ensure_rows(session, staff_id=actor.id, today=now.date())
         ticket, version, rules, facts, order = _prepare(session, ticket_id, actor, request, now)
         decision = decide(rules, facts, request)
-        gesture = _new_gesture(ticket, order, version, facts, decision, request, key, actor,
-                               GestureStatus.PENDING, note)
-        raced = _record(session, gesture)
-        if raced is not None:
-            return raced
+        values = _gesture_values(ticket, order, version, facts, decision, request, key, actor,
+                                 GestureStatus.PENDING, note)
+        gesture, mine = _record(session, values)
+        if not mine:
+            return gesture
         by = now + timedelta(hours=rules.approval_answer_hours)
         ticket_service.reply(
             session, ticket_id=ticket.id, author=actor, status_after=TicketStatus.OPEN,
@@ -224,6 +259,9 @@ def request_approval(
             ),
         )
         _audit(session, "goodwill.approval.request", gesture, actor)
+        approval_links.notify_managers(
+            session, gesture=gesture, ticket=ticket, actor=actor, rules=rules
+        )
     return gesture
 
 
@@ -242,9 +280,11 @@ def _pending(session: Session, gesture_id: int, approver: StaffUser) -> Gesture:
 
 def approve(
     session: Session, *, gesture_id: int, approver: StaffUser, note: str = "",
-    now: datetime | None = None,
+    now: datetime | None = None, via: str = "queue",
 ) -> Gesture:
-    """Approve within the approver's own limit; the customer gets the gesture at once."""
+    """Approve within the approver's own limit; the customer gets the gesture at once.
+
+    ``via`` (the queue, the API or an e-mail link) is written to the audit entry."""
     now = now or utcnow()
     with session.begin_nested():
         budget.ensure_rows(session, staff_id=approver.id, today=now.date())
@@ -270,13 +310,13 @@ def approve(
         session.flush()
         _apply_refund(session, order, gesture)
         _tell_granted(session, rules, gesture, approver)
-        _audit(session, "goodwill.approval.approve", gesture, approver)
+        _audit(session, "goodwill.approval.approve", gesture, approver, via)
     return gesture
 
 
 def decline(
     session: Session, *, gesture_id: int, approver: StaffUser, reason: str,
-    now: datetime | None = None,
+    now: datetime | None = None, via: str = "queue",
 ) -> Gesture:
     """Decline with a reason the customer is told in plain words."""
     if not reason.strip():
@@ -294,5 +334,5 @@ def decline(
             session, ticket_id=gesture.ticket_id, author=approver, body=reason.strip(),
             status_after=TicketStatus.PENDING,
         )
-        _audit(session, "goodwill.approval.decline", gesture, approver)
+        _audit(session, "goodwill.approval.decline", gesture, approver, via)
     return gesture

@@ -135,12 +135,14 @@ def approvals(session: DbSession, user: ApiManager) -> Any:
 
 @router.post("/approvals/{gesture_id}/approve", response_model=GestureOut)
 def approve(gesture_id: int, data: DecisionIn, session: DbSession, user: ApiManager) -> Gesture:
-    return grants.approve(session, gesture_id=gesture_id, approver=user, note=data.note)
+    return grants.approve(session, gesture_id=gesture_id, approver=user, note=data.note,
+                          via="api")
 
 
 @router.post("/approvals/{gesture_id}/decline", response_model=GestureOut)
 def decline(gesture_id: int, data: DeclineIn, session: DbSession, user: ApiManager) -> Gesture:
-    return grants.decline(session, gesture_id=gesture_id, approver=user, reason=data.reason)
+    return grants.decline(session, gesture_id=gesture_id, approver=user, reason=data.reason,
+                          via="api")
 
 
 @router.get("/gestures", response_model=list[GestureOut])

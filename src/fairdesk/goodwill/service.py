@@ -103,13 +103,17 @@ def recent_claims(session: Session, *, customer_id: int, days: int, now: datetim
 
 def facts_for(
     session: Session, *, ticket: Ticket, role: str, staff_id: int, rules: policy.Policy,
-    now: datetime,
+    now: datetime, spent: dict[BudgetPeriod, Decimal] | None = None,
 ) -> tuple[Facts, Order | None]:
-    """Everything the pure decision looks at, read once from the database."""
+    """Everything the pure decision looks at, read once from the database.
+
+    ``spent`` is the actor's budget as a grant has just locked and read it; without it the
+    counters are read here (a recommendation locks nothing)."""
     order = session.get(Order, ticket.order_id) if ticket.order_id else None
     value = clv_service.value_of(session, ticket.customer_id)
     segment = segment_adapter.segment_of(session, ticket.customer_id)
-    spent = budget.spent(session, staff_id=staff_id, today=now.date())
+    if spent is None:
+        spent = budget.spent(session, staff_id=staff_id, today=now.date())
     restricted = restrictions.active_kinds(session, customer_id=ticket.customer_id)
     facts = Facts(
         role=role,

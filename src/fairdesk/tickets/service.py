@@ -305,6 +305,7 @@ def reply(
             session,
             kind=OutboxKind.EMAIL,
             dedup_key=f"reply:message:{message.id}",
+            fresh_key=True,  # names the message just inserted: nothing to look up
             payload={
                 "to": customer.email,
                 "subject": f"[{ticket.reference}] {ticket.subject}",

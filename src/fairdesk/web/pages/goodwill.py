@@ -6,17 +6,18 @@ from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
+from sqlalchemy import select
 from starlette.responses import RedirectResponse, Response
 
 from fairdesk.auth.csrf import require_csrf
 from fairdesk.auth.deps import ManagerPage, StaffPage
-from fairdesk.auth.models import Role
+from fairdesk.auth.models import Role, StaffUser
 from fairdesk.db.base import utcnow
 from fairdesk.db.deps import DbSession
-from fairdesk.errors import FairdeskError
-from fairdesk.goodwill import grants, ledger
+from fairdesk.errors import Conflict, FairdeskError, NotFound, ValidationFailed
+from fairdesk.goodwill import approval_links, grants, ledger
 from fairdesk.goodwill import service as goodwill_service
-from fairdesk.goodwill.models import GestureStatus
+from fairdesk.goodwill.models import Gesture, GestureStatus
 from fairdesk.goodwill.policy import PolicyError
 from fairdesk.goodwill.rules import GestureInvalid, GestureRequest
 from fairdesk.tickets import service as ticket_service
@@ -119,6 +120,60 @@ def decide_approval(
     except FairdeskError as exc:
         flash(request, exc.message, "error")
     return RedirectResponse("/goodwill/approvals", status_code=303)
+
+
+def _link_page(
+    request: Request, session: DbSession, token: str, *, error: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    """The request a valid e-mail link names, with a confirm form while it is pending."""
+    link = approval_links.read(token)
+    gesture = session.get(Gesture, link.gesture_id)
+    if gesture is None:
+        raise NotFound("this goodwill request no longer exists")
+    ticket = ticket_service.get_ticket(session, gesture.ticket_id)
+    rules = goodwill_service.policy_of(goodwill_service.current_version(session))
+    people = {u.id: u.name for u in session.scalars(select(StaffUser).where(
+        StaffUser.id.in_([i for i in (gesture.actor_id, gesture.approver_id) if i])))}
+    return render(request, "goodwill/approval_link.html", {
+        "gesture": gesture, "ticket": ticket, "decision": link.decision, "token": token,
+        "remedy": rules.remedies[gesture.remedy].label if gesture.remedy in rules.remedies
+        else gesture.remedy,
+        "asked_by": people.get(gesture.actor_id or 0, "(unknown)"),
+        "decided_by": people.get(gesture.approver_id or 0, "(unknown)"),
+        "pending": gesture.status == GestureStatus.PENDING, "error": error,
+    }, status_code=status_code)
+
+
+@router.get("/goodwill/approvals/link/{token}")
+def approval_link_page(
+    token: str, request: Request, session: DbSession, user: ManagerPage
+) -> Response:
+    """Opening an e-mail link shows the request and asks to confirm; it changes nothing."""
+    return _link_page(request, session, token)
+
+
+@router.post("/goodwill/approvals/link/{token}", dependencies=CSRF)
+def approval_link_confirm(
+    token: str, request: Request, session: DbSession, user: ManagerPage,
+    reason: Annotated[str, Form()] = "",
+) -> Response:
+    """The one-click confirm: the decision the link names, by the signed-in manager."""
+    link = approval_links.read(token)
+    try:
+        if link.decision == "approve":
+            grants.approve(session, gesture_id=link.gesture_id, approver=user,
+                           note=reason, via="email link")
+        else:
+            grants.decline(session, gesture_id=link.gesture_id, approver=user,
+                           reason=reason, via="email link")
+    except (Conflict, ValidationFailed, grants.OverLimit) as exc:
+        # The decision's savepoint is rolled back; show the request as it now stands.
+        return _link_page(request, session, token, error=exc.message,
+                          status_code=exc.status_code)
+    flash(request, "Approved; the customer has been told." if link.decision == "approve"
+          else "Declined; the customer has been told why.", "success")
+    return RedirectResponse(f"/goodwill/approvals/link/{token}", status_code=303)
 
 
 @router.get("/goodwill/budget")
