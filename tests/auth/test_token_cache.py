@@ -26,7 +26,7 @@ class Clock:
 @pytest.fixture()
 def clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[Clock]:
     fake = Clock()
-    monkeypatch.setattr(deps.time, "monotonic", fake)
+    monkeypatch.setattr(deps.token_cache, "clock", fake)
     deps.token_cache.clear()
     yield fake
     deps.token_cache.clear()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -65,6 +66,7 @@ class TokenCache:
     """
 
     def __init__(self, ttl_s: float = 5.0, max_entries: int = 1024) -> None:
+        self.clock: Callable[[], float] = time.monotonic  # replaceable in tests
         self.ttl_s = ttl_s
         self.max_entries = max_entries
         self._entries: dict[str, tuple[float, StaffUser]] = {}
@@ -110,7 +112,7 @@ async def _api_secret(
 def user_for_secret(session: Session, secret: str) -> StaffUser:
     """The token's user, from :data:`token_cache` when it was accepted moments ago."""
     digest = auth_service.token_digest(secret)
-    now = time.monotonic()
+    now = token_cache.clock()
     cached = token_cache.get(digest, now)
     if cached is not None:
         # A copy in this request's session, from the snapshot's loaded state: no query.
