@@ -17,9 +17,10 @@ from sqlalchemy import Engine, func, select, text
 
 from fairdesk.auth.models import AuditEntry, Role, StaffUser
 from fairdesk.db.session import build_engine, unit_of_work
-from fairdesk.fairness import decisions
+from fairdesk.errors import Conflict
+from fairdesk.fairness import appeals, decisions
 from fairdesk.fairness.decisions import AlreadyDecided, DecisionInput
-from fairdesk.fairness.models import FairnessDecision, FairnessRestriction
+from fairdesk.fairness.models import FairnessAppeal, FairnessDecision, FairnessRestriction
 from fairdesk.outbox.models import OutboxItem
 from tests.factories import make_customer, make_user
 from tests.fairness.case_helpers import make_case
@@ -151,3 +152,42 @@ def test_the_conditional_update_turns_away_the_second_manager(committed_db: Engi
     assert len(outcome) == 1 and outcome[0].startswith("409:")
     assert "Ann First" in outcome[0] and "dismiss" in outcome[0]
     assert _counts(committed_db) == (1, 0, 0, 1)
+
+
+def test_appeals_sent_at_once_make_one_appeal(committed_db: Engine) -> None:
+    engine = build_engine(
+        committed_db.url.render_as_string(hide_password=False), pool_size=5, max_overflow=0
+    )
+    with unit_of_work(engine) as session:
+        customer = make_customer(session)
+        manager = make_user(session, role=Role.MANAGER)
+        decision = decisions.decide(
+            session,
+            case_id=make_case(session, customer).id,
+            actor=manager,
+            data=DecisionInput(
+                customer_id=customer.id, kind="restrict", reason="x", restriction="email_only"
+            ),
+        )
+        decision_id, customer_id = decision.id, customer.id
+    barrier = threading.Barrier(5)
+
+    def submit(n: int) -> str:
+        barrier.wait()
+        try:
+            with unit_of_work(engine) as session:
+                appeals.submit(
+                    session, decision_id=decision_id, customer_id=customer_id, body=f"try {n}"
+                )
+                return "sent"
+        except Conflict:
+            return "409"
+
+    try:
+        with ThreadPoolExecutor(max_workers=5) as pool:
+            results = list(pool.map(submit, range(5)))
+    finally:
+        engine.dispose()
+    assert sorted(results) == ["409"] * 4 + ["sent"]
+    with unit_of_work(committed_db) as session:
+        assert session.scalar(select(func.count()).select_from(FairnessAppeal)) == 1

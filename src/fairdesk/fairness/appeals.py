@@ -76,6 +76,14 @@ def submit(session: Session, *, decision_id: int, customer_id: int, body: str) -
         raise ValidationFailed(
             f"your appeal is too long: at most {MAX_APPEAL_CHARS:,} characters", field="body"
         )
+    # One appeal per decision: touching the decision row first makes concurrent submissions
+    # queue (its row lock on PostgreSQL, the write lock on SQLite); the second finds the first.
+    session.execute(
+        update(FairnessDecision)
+        .where(FairnessDecision.id == decision.id)
+        .values(decided_at=FairnessDecision.decided_at)
+        .execution_options(synchronize_session=False)
+    )
     if appeal_of(session, decision_id=decision.id) is not None:
         raise Conflict("this decision has already been appealed", field="decision")
     appeal = FairnessAppeal(decision_id=decision.id, customer_id=customer_id, body=text)
