@@ -14,8 +14,8 @@ from datetime import datetime
 from itertools import repeat
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy import ColumnElement, Select, func, select, true
+from sqlalchemy.orm import Session
 
 from fairdesk.feedback.surveys import followups, metrics
 from fairdesk.feedback.surveys.models import (
@@ -66,17 +66,47 @@ def _period(
     return conds
 
 
-def _scores(
-    session: Session, column: InstrumentedAttribute[int | None], conds: list[ColumnElement[bool]]
-) -> list[int]:
+def _score_lists(
+    session: Session, conds: list[ColumnElement[bool]]
+) -> tuple[list[int], list[int], list[int]]:
+    """CSAT, CES and NPS scores of the period from one ``GROUP BY`` (at most 6x8x12 rows)."""
     rows = session.execute(
-        select(column, func.count())
+        select(SurveyAnswer.csat, SurveyAnswer.ces, SurveyAnswer.nps, func.count())
         .select_from(SurveyAnswer)
         .join(SurveyInvitation, SurveyInvitation.id == SurveyAnswer.invitation_id)
-        .where(column.is_not(None), *conds)
-        .group_by(column)
+        .where(*conds)
+        .group_by(SurveyAnswer.csat, SurveyAnswer.ces, SurveyAnswer.nps)
     ).all()
-    return [int(s) for score, n in rows if score is not None for s in repeat(score, int(n))]
+    csat: list[int] = []
+    ces: list[int] = []
+    nps: list[int] = []
+    for c, e, p, n in rows:
+        for target, score in ((csat, c), (ces, e), (nps, p)):
+            if score is not None:
+                target.extend(repeat(int(score), int(n)))
+    return csat, ces, nps
+
+
+def _reason_counts(session: Session, conds: list[ColumnElement[bool]]) -> Counter[str]:
+    """How often each reason code was chosen, unnested inside the database."""
+    joined = (
+        select(SurveyAnswer.reasons)
+        .join(SurveyInvitation, SurveyInvitation.id == SurveyAnswer.invitation_id)
+        .where(*conds)
+    )
+    stmt: Select[Any]
+    if session.get_bind().dialect.name == "postgresql":
+        element = func.json_array_elements_text(SurveyAnswer.reasons).label("reason")
+        inner = joined.with_only_columns(element).subquery()
+        stmt = select(inner.c.reason, func.count()).group_by(inner.c.reason)
+    else:  # SQLite: json_each is a table-valued function joined to each row
+        each = func.json_each(SurveyAnswer.reasons).table_valued("value")
+        stmt = (
+            joined.with_only_columns(each.c.value, func.count())
+            .join(each, true())
+            .group_by(each.c.value)
+        )
+    return Counter({str(row[0]): int(row[1]) for row in session.execute(stmt).all()})
 
 
 def survey_stats(
@@ -105,13 +135,8 @@ def survey_stats(
             .group_by(SurveyInvitation.skip_reason)
         ).all()
     }
-    reasons: Counter[str] = Counter()
-    for (chosen,) in session.execute(
-        select(SurveyAnswer.reasons)
-        .join(SurveyInvitation, SurveyInvitation.id == SurveyAnswer.invitation_id)
-        .where(SurveyAnswer.csat.is_not(None), *conds)
-    ).all():
-        reasons.update(chosen or [])
+    reasons = _reason_counts(session, conds)
+    csat, ces, nps = _score_lists(session, conds)
     open_n, overdue_n = followups.counts(session, now=now)
     return SurveyStats(
         since=since,
@@ -122,9 +147,9 @@ def survey_stats(
         skipped=sum(skip_reasons.values()),
         skip_reasons=skip_reasons,
         response_rate=metrics.response_rate(answered, sent),
-        csat=metrics.csat(_scores(session, SurveyAnswer.csat, conds)),
-        ces=metrics.ces(_scores(session, SurveyAnswer.ces, conds)),
-        nps=metrics.nps(_scores(session, SurveyAnswer.nps, conds)),
+        csat=metrics.csat(csat),
+        ces=metrics.ces(ces),
+        nps=metrics.nps(nps),
         reasons=dict(reasons.most_common()),
         follow_ups_open=open_n,
         follow_ups_overdue=overdue_n,
