@@ -21,6 +21,8 @@ def test_overview_says_no_data_before_any_answer(client: TestClient, agent: Staf
     page = client.get("/surveys")
     assert page.status_code == 200
     assert "no data" in page.text and "No answers yet" in page.text
+    assert client.get("/surveys?low=true&days=30").status_code == 200
+    assert client.get("/surveys?days=0").status_code == 422  # out of range: a clear error
 
 
 def test_managers_edit_the_form_and_bad_input_changes_nothing(
