@@ -320,11 +320,16 @@ def _triage_walk(
     joined to the ticket reads about one page's worth of rows.
     """
     score, tie = keys
+    # Every summary belongs to a ticket (foreign key), so with no condition on the ticket the
+    # walk reads the summary's index alone.
+    source = (
+        TicketTriage.__table__.join(Ticket.__table__, TicketTriage.ticket_id == Ticket.id)
+        if conds
+        else TicketTriage.__table__
+    )
     triaged = (
-        select(Ticket.id)
-        .select_from(
-            TicketTriage.__table__.join(Ticket.__table__, TicketTriage.ticket_id == Ticket.id)
-        )
+        select(TicketTriage.ticket_id)
+        .select_from(source)
         .where(*conds)
         .order_by(
             score.expr.desc() if score.descending else score.expr.asc(),
