@@ -269,10 +269,15 @@ app.add_typer(jobs_app, name="jobs")
 
 def _run_jobs(engine: Engine) -> bool:
     """One pass of every periodic job, each in its own unit of work; False if one failed."""
+    from collections.abc import Callable
+
     from fairdesk.feedback.surveys import service as surveys
     from fairdesk.tickets import sla_watch
 
-    jobs = {"sla watch": sla_watch.run, "relationship surveys": surveys.relationship_job}
+    jobs: dict[str, Callable[..., object]] = {
+        "sla watch": sla_watch.run,
+        "relationship surveys": surveys.relationship_job,
+    }
     ok = True
     for name, job in jobs.items():
         try:

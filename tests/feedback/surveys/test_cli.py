@@ -76,3 +76,14 @@ def test_send_and_stats(data_dir: Path) -> None:
     assert table.exit_code == 0 and "no data" in table.output
     bad = runner.invoke(app, ["survey", "stats", "--since", "last week"])
     assert bad.exit_code == 2 and "--since" in bad.output
+
+
+def test_the_jobs_loop_sends_relationship_surveys(data_dir: Path) -> None:
+    engine = get_engine(get_settings().resolved_database_url)
+    migrate.upgrade(engine)
+    with unit_of_work(engine) as session:
+        make_customer(session, lifecycle_status=LifecycleStatus.ACTIVE)
+    out = runner.invoke(app, ["jobs", "run", "--once"])
+    assert out.exit_code == 0, out.output
+    assert "relationship surveys: 1 queued" in out.output
+    assert _queued() == 1
