@@ -22,9 +22,8 @@ from fairdesk.fairness.models import FairnessDecision, RestrictionKind
 from fairdesk.outbox.models import OutboxItem
 from tests.factories import PASSWORD, make_customer, make_user
 from tests.fairness.case_helpers import make_case
-from tests.web.conftest import LiveServer, browser, live_server, page
+from tests.web.conftest import LiveServer
 
-__all__ = ["browser", "live_server", "page"]
 pytestmark = pytest.mark.browser
 
 
