@@ -16,12 +16,12 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import numpy.typing as npt
 from scipy.optimize import linear_sum_assignment
-from sqlalchemy import delete, insert, select
+from sqlalchemy import Table, delete, select
 from sqlalchemy.orm import Session
 
 from fairdesk.feedback.improvements.models import ImprovementTheme
@@ -119,8 +119,8 @@ def build(
     say("themes: reading comments and messages")
     texts = collect(session)
     say(f"themes: grouping {len(texts):,} texts")
-    model = (model or ThemeModel(backend=backend)).fit([t.body for t in texts])
-    tfidf = model.transform([t.body for t in texts])
+    model = model or ThemeModel(backend=backend)
+    tfidf = model.fit_transform([t.body for t in texts])
     say("themes: recognising earlier themes")
     themes = list(session.scalars(select(Theme).order_by(Theme.id)))
     router = Router(themes, model, tfidf, _previous(session, texts))
@@ -256,8 +256,9 @@ def _write_memberships(session: Session, texts: list[Text], leaves: dict[int, np
         for tid, members in leaves.items()
         for i in members.tolist()
     ]
-    for start in range(0, len(rows), 10_000):
-        session.execute(insert(ThemeMembership), rows[start : start + 10_000])
+    table = cast(Table, ThemeMembership.__table__)
+    for start in range(0, len(rows), 10_000):  # Core executemany: no ORM bookkeeping per row
+        session.execute(table.insert(), rows[start : start + 10_000])
     session.flush()
 
 

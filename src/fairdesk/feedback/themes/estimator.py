@@ -80,6 +80,12 @@ class ThemeModel:
 
     def fit(self, texts: Sequence[str]) -> ThemeModel:
         """Learn the themes of ``texts``; raises ``ThemeInputError`` when there is too little."""
+        self.fit_transform(texts)
+        return self
+
+    def fit_transform(self, texts: Sequence[str]) -> Any:
+        """``fit``, returning the texts' TF-IDF rows (what ``transform`` would give) so that a
+        caller who needs them does not read every text a second time."""
         prepared = [normalise(t) for t in texts]
         n = len(prepared)
         self.vectorizer_ = TfidfVectorizer(
@@ -130,7 +136,7 @@ class ThemeModel:
             "ij,ij->i", vectors[kept], centres[self._old_label[self.labels_[rows]]]
         )
         self._describe(tfidf)
-        return self
+        return tfidf
 
     def _project(self, tfidf: Any, texts: Sequence[str], *, fitting: bool) -> Floats:
         if fitting:
@@ -176,22 +182,19 @@ class ThemeModel:
         sample = (
             vectors if n <= SAMPLE_FOR_K else vectors[rng.choice(n, SAMPLE_FOR_K, replace=False)]
         )
+        # Rows are unit vectors: one cosine distance matrix serves every k.
+        m = min(SAMPLE_FOR_SILHOUETTE, sample.shape[0])
+        distances = np.clip(1.0 - sample[:m] @ sample[:m].T, 0.0, 2.0)
+        np.fill_diagonal(distances, 0.0)
         best_k, best = k_min, -1.0
         for k in range(k_min, k_max + 1):
             if k >= sample.shape[0]:
                 break
             labels = KMeans(k, n_init=2, random_state=self.random_state).fit_predict(sample)
-            if len(set(labels.tolist())) < 2:
+            scored = labels[:m]
+            if not 2 <= len(set(scored.tolist())) <= m - 1:
                 continue
-            score = float(
-                silhouette_score(
-                    sample,
-                    labels,
-                    metric="cosine",
-                    sample_size=min(SAMPLE_FOR_SILHOUETTE, len(labels)),
-                    random_state=self.random_state,
-                )
-            )
+            score = float(silhouette_score(distances, scored, metric="precomputed"))
             if score > best + 1e-9:
                 best_k, best = k, score
         return best_k, (best if best > -1.0 else None)
