@@ -135,9 +135,14 @@ def store_signals(session: Session, found: list[Found], *, now: datetime) -> int
                     computed_at=now,
                 )
             )
-        else:
+        elif (row.evidence_key, row.strength, row.reason) != (f.key, sig.strength, sig.reason):
+            # Unchanged signals are not rewritten (most of them, on a daily recompute).
             row.strength, row.reason, row.evidence = sig.strength, sig.reason, evidence
-            row.evidence_key, row.computed_at = f.key, now
+            row.evidence_key = f.key
+    session.flush()
+    session.execute(
+        update(FairnessSignal).values(computed_at=now).execution_options(synchronize_session=False)
+    )
     gone = [row.id for ident, row in existing.items() if ident not in seen]
     for start in range(0, len(gone), 500):
         session.execute(
