@@ -13,9 +13,8 @@ from fairdesk.tickets import service as ticket_service
 from fairdesk.tickets.models import TicketStatus
 from tests.factories import PASSWORD, make_customer, make_user
 from tests.fairness.signal_helpers import claim, delivered_order
-from tests.web.conftest import LiveServer, browser, live_server, page
+from tests.web.conftest import LiveServer
 
-__all__ = ["browser", "live_server", "page"]
 pytestmark = pytest.mark.browser
 
 
