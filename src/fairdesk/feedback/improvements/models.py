@@ -33,9 +33,7 @@ class Improvement(TimestampMixin, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[ImprovementStatus] = mapped_column(
-        String(16), default=ImprovementStatus.PLANNED
-    )
+    status: Mapped[ImprovementStatus] = mapped_column(String(16), default=ImprovementStatus.PLANNED)
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id", ondelete="SET NULL"))
     planned_for: Mapped[date | None]
     shipped_at: Mapped[datetime | None]

@@ -39,9 +39,7 @@ class Theme(TimestampMixin, Base):
     name_edited: Mapped[bool] = mapped_column(default=False)
     status: Mapped[ThemeStatus] = mapped_column(String(16), default=ThemeStatus.ACTIVE)
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("theme.id", ondelete="SET NULL"))
-    merged_into_id: Mapped[int | None] = mapped_column(
-        ForeignKey("theme.id", ondelete="SET NULL")
-    )
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("theme.id", ondelete="SET NULL"))
     size: Mapped[int] = mapped_column(default=0)
     top_terms: Mapped[list[str]] = mapped_column(default=list)
     # Top terms with their weights (L2-normalised): how a rebuild recognises the theme.
