@@ -148,8 +148,9 @@ def _view_conditions(query: InboxQuery, viewer: StaffUser, now: datetime) -> lis
 
 
 def _triage_conditions(query: InboxQuery) -> list[Any]:
-    """The triage filters, as one correlated look-up of the ticket's summary by its key (a
-    narrow view probes a few thousand keys instead of scanning every summary)."""
+    """The triage filters on the ticket's summary: over all tickets, the matching summaries
+    found through their own indexes (few of 100,000); in a narrower view, a look-up of each
+    ticket's summary by its key (a few thousand probes, not a scan of every summary)."""
     wanted: list[Any] = []
     if query.urgency is not None:
         wanted.append(TicketTriage.urgency_level == str(query.urgency))
@@ -163,6 +164,8 @@ def _triage_conditions(query: InboxQuery) -> list[Any]:
         wanted.append(or_(TicketTriage.abusive, TicketTriage.threat))
     if not wanted:
         return []
+    if query.view is InboxView.ALL:
+        return [Ticket.id.in_(select(TicketTriage.ticket_id).where(*wanted))]
     # Only the ticket is correlated: a page sorted by triage has the summary joined outside.
     own = select(TicketTriage.ticket_id).where(TicketTriage.ticket_id == Ticket.id, *wanted)
     return [own.correlate(Ticket.__table__).exists()]

@@ -122,6 +122,11 @@ def test_triage_filters(session: Session, agent: StaffUser, tickets: list[Ticket
     assert found(sentiment=SentimentBand.NEUTRAL) == {3}
     assert found(abusive=True) == {2}
     assert found(urgency=UrgencyLevel.URGENT, sentiment=SentimentBand.NEGATIVE) == {0}
+    # A narrower view looks each ticket's summary up instead: the same answers.
+    base["view"] = InboxView.OPEN
+    assert found(urgency=UrgencyLevel.URGENT) == {0, 3}
+    assert found(sentiment=SentimentBand.NEGATIVE, abusive=True) == {2}
+    assert found(sentiment=SentimentBand.NEUTRAL, sort=InboxSort.SENTIMENT) == {3}
 
 
 def test_inbox_page_sorts_filters_and_marks(
