@@ -139,7 +139,11 @@ def decide(policy: Policy, facts: Facts, req: GestureRequest) -> Decision:
     """Grant within discretion, or say which limit sends it to a manager."""
     validate(policy, facts, req)
     cur, label = req.currency, policy.remedies[req.remedy].label.lower()
-    for nqa in () if facts.no_questions_asked_off else policy.no_questions_asked:
+    # A manager's "receipts required" outranks no-questions-asked: it is that customer's rule.
+    needs_receipt = facts.receipts_required and req.amount > 0 and not req.receipt
+    skip_nqa = facts.no_questions_asked_off or needs_receipt
+    no_questions = () if skip_nqa else policy.no_questions_asked
+    for nqa in no_questions:
         if facts.category == nqa.category and req.remedy == nqa.remedy and req.amount <= nqa.cap:
             return Decision(
                 Outcome.GRANT,

@@ -154,6 +154,10 @@ def _email_adapter() -> TypeAdapter[str]:
 # The exporter's formula escape (see exporter.FORMULA_START): drop the one apostrophe it added.
 ESCAPED_FORMULA = r"^'('*[=+\-@\t\r])"
 
+# What Python's str.strip() removes (the API's rule), which includes the ASCII separators
+# \x1c-\x1f that Rust's (and so Polars') default whitespace leaves in place.
+WHITESPACE = "".join(c for c in map(chr, range(0x110000)) if c.isspace())
+
 Reader = Callable[[pl.Expr], pl.Expr]
 Rules = Callable[[pl.Expr, pl.Expr], list[Rule]]
 
@@ -211,7 +215,7 @@ def check(frame: pl.DataFrame, fmt: CsvFormat, *, max_field_bytes: int) -> Check
     # Pass 1: text (stripped, null when empty) and the too-large flag.
     texts = frame.select(
         LINE,
-        *(pl.col(s.name).str.strip_chars().str.replace(ESCAPED_FORMULA, "$1")
+        *(pl.col(s.name).str.strip_chars(WHITESPACE).str.replace(ESCAPED_FORMULA, "$1")
           .replace("", None).alias(f"t:{s.name}") for s in specs),
         *((pl.col(s.name).str.len_bytes() > max_field_bytes).alias(f"big:{s.name}")
           for s in specs),
