@@ -147,3 +147,15 @@ def test_the_ticket_page_marks_an_open_follow_up(
     page = client.get(f"/tickets/{ticket.id}")
     assert page.status_code == 200 and 'id="survey-follow-up"' in page.text
     assert 'href="/surveys"' in page.text  # the nav link
+
+
+def test_the_follow_up_list_masks_abusive_words_in_the_ticket_subject(
+    client: TestClient, session: Session, agent: StaffUser
+) -> None:
+    _, invitation = solve_ticket(session, assignee=agent, subject="You idiot, where is it")
+    assert invitation is not None
+    answers.submit(session, invitation=invitation, data={"csat": "1"})
+    login(client, agent)
+    page = client.get("/surveys/follow-ups")
+    assert page.status_code == 200 and "where is it" in page.text
+    assert "idiot" not in page.text
