@@ -9,18 +9,16 @@ against ``Settings.portal_link_max_age_s``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
-from itsdangerous import BadData, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy.orm import Session
 
+from fairdesk.auth import signed_links
 from fairdesk.config import Settings, get_settings
 from fairdesk.fairness.models import RestrictionKind
 from fairdesk.fairness.restrictions import CUSTOMER_WORDS, active_for
 from fairdesk.tickets.portal import LinkExpired, LinkInvalid
 
 SALT = "fairdesk.portal.fairness.v1"
-MAX_TOKEN_CHARS = 400
 
 
 @dataclass(frozen=True)
@@ -31,12 +29,8 @@ class DecisionGrant:
     customer_id: int
 
 
-def _serializer(settings: Settings) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(settings.secret_key.get_secret_value(), salt=SALT)
-
-
 def sign(*, decision_id: int, customer_id: int, settings: Settings | None = None) -> str:
-    return _serializer(settings or get_settings()).dumps([decision_id, customer_id])
+    return signed_links.sign([decision_id, customer_id], salt=SALT, settings=settings)
 
 
 def link_for(*, decision_id: int, customer_id: int, settings: Settings | None = None) -> str:
@@ -49,21 +43,19 @@ def link_for(*, decision_id: int, customer_id: int, settings: Settings | None = 
 def read(token: str, *, settings: Settings | None = None) -> DecisionGrant:
     """Check signature and age; raise ``LinkInvalid`` (403) or ``LinkExpired`` (410)."""
     settings = settings or get_settings()
-    if len(token) > MAX_TOKEN_CHARS:
-        raise LinkInvalid("this link is not valid")
-    try:
-        payload: Any = _serializer(settings).loads(token, max_age=settings.portal_link_max_age_s)
-    except SignatureExpired:
-        raise LinkExpired("this link has expired") from None
-    except BadData:
-        raise LinkInvalid("this link is not valid") from None
-    if not (
-        isinstance(payload, list)
-        and len(payload) == 2
-        and all(type(v) is int and v > 0 for v in payload)
-    ):
-        raise LinkInvalid("this link is not valid")
-    return DecisionGrant(decision_id=payload[0], customer_id=payload[1])
+    invalid = LinkInvalid("this link is not valid")
+    payload = signed_links.unsign(
+        token,
+        salt=SALT,
+        max_age=settings.portal_link_max_age_s,
+        invalid=invalid,
+        expired=LinkExpired("this link has expired"),
+        settings=settings,
+    )
+    ids = signed_links.positive_ids(payload, 2)
+    if ids is None:
+        raise invalid
+    return DecisionGrant(decision_id=ids[0], customer_id=ids[1])
 
 
 @dataclass(frozen=True)

@@ -14,12 +14,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
-from itsdangerous import BadData, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from fairdesk.auth import signed_links
 from fairdesk.auth.models import Role, StaffUser
 from fairdesk.config import Settings, get_settings
 from fairdesk.errors import FairdeskError
@@ -29,7 +29,6 @@ from fairdesk.goodwill.rules import money
 from fairdesk.outbox import service as outbox_service
 from fairdesk.outbox.models import OutboxKind
 from fairdesk.tickets.models import Ticket
-from fairdesk.tickets.portal import _ClockSigner
 
 SALT = "fairdesk.goodwill.approval.v1"
 Decision = Literal["approve", "decline"]
@@ -58,15 +57,6 @@ class ApprovalLink:
     decision: Decision
 
 
-def _serializer(settings: Settings, now: datetime | None) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(
-        settings.secret_key.get_secret_value(),
-        salt=SALT,
-        signer=_ClockSigner,
-        signer_kwargs={"now": now},
-    )
-
-
 def sign(
     *,
     gesture_id: int,
@@ -75,7 +65,7 @@ def sign(
     settings: Settings | None = None,
 ) -> str:
     """A URL-safe token for deciding one gesture, issued at ``now``."""
-    return _serializer(settings or get_settings(), now).dumps([gesture_id, decision])
+    return signed_links.sign([gesture_id, decision], salt=SALT, now=now, settings=settings)
 
 
 def url_for(
@@ -95,19 +85,20 @@ def read(
 ) -> ApprovalLink:
     """Check signature and age; raise ``ApprovalLinkInvalid`` or ``ApprovalLinkExpired``."""
     settings = settings or get_settings()
-    try:
-        payload: Any = _serializer(settings, now).loads(
-            token, max_age=settings.approval_link_max_age_s
-        )
-    except SignatureExpired:
-        raise ApprovalLinkExpired(
-            "This approval link has expired. Open the request from the approvals queue instead."
-        ) from None
-    except BadData:
-        raise ApprovalLinkInvalid(
+    payload = signed_links.unsign(
+        token,
+        salt=SALT,
+        max_age=settings.approval_link_max_age_s,
+        invalid=ApprovalLinkInvalid(
             "This approval link is not valid: it may have been changed or cut short. "
             "Open the request from the approvals queue instead."
-        ) from None
+        ),
+        expired=ApprovalLinkExpired(
+            "This approval link has expired. Open the request from the approvals queue instead."
+        ),
+        now=now,
+        settings=settings,
+    )
     if (
         not isinstance(payload, list)
         or len(payload) != 2

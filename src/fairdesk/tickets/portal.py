@@ -14,11 +14,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from itsdangerous import BadData, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 from sqlalchemy.orm import Session
 
+from fairdesk.auth import signed_links
 from fairdesk.config import Settings, get_settings
 from fairdesk.errors import FairdeskError, NotFound
 from fairdesk.tickets.models import Ticket
@@ -48,26 +47,6 @@ class PortalGrant:
     customer_id: int
 
 
-class _ClockSigner(TimestampSigner):
-    """A timestamp signer whose "now" can be given, so issue and expiry are testable."""
-
-    def __init__(self, *args: Any, now: datetime | None = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._now = now
-
-    def get_timestamp(self) -> int:
-        return int(self._now.timestamp()) if self._now is not None else super().get_timestamp()
-
-
-def _serializer(settings: Settings, now: datetime | None) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(
-        settings.secret_key.get_secret_value(),
-        salt=SALT,
-        signer=_ClockSigner,
-        signer_kwargs={"now": now},
-    )
-
-
 def sign(
     *,
     ticket_id: int,
@@ -76,7 +55,7 @@ def sign(
     settings: Settings | None = None,
 ) -> str:
     """A URL-safe token for one ticket of one customer, issued at ``now``."""
-    return _serializer(settings or get_settings(), now).dumps([ticket_id, customer_id])
+    return signed_links.sign([ticket_id, customer_id], salt=SALT, now=now, settings=settings)
 
 
 def link_for(ticket: Ticket, *, settings: Settings | None = None) -> str:
@@ -103,26 +82,20 @@ def read_expired(token: str, *, settings: Settings | None = None) -> PortalGrant
 def _grant(
     token: str, settings: Settings, now: datetime | None, *, max_age: int | None
 ) -> PortalGrant:
-    try:
-        payload = _serializer(settings, now).loads(token, max_age=max_age)
-    except SignatureExpired:
-        raise LinkExpired("this link has expired") from None
-    except BadData:
-        raise LinkInvalid("this link is not valid") from None
-    ids = _ids(payload)
+    invalid = LinkInvalid("this link is not valid")
+    payload = signed_links.unsign(
+        token,
+        salt=SALT,
+        max_age=max_age,
+        invalid=invalid,
+        expired=LinkExpired("this link has expired"),
+        now=now,
+        settings=settings,
+    )
+    ids = signed_links.positive_ids(payload, 2)
     if ids is None:
-        raise LinkInvalid("this link is not valid")
+        raise invalid
     return PortalGrant(ticket_id=ids[0], customer_id=ids[1])
-
-
-def _ids(payload: Any) -> tuple[int, int] | None:
-    if (
-        isinstance(payload, list)
-        and len(payload) == 2
-        and all(type(v) is int and v > 0 for v in payload)
-    ):
-        return payload[0], payload[1]
-    return None
 
 
 def open_ticket(

@@ -17,8 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from itsdangerous import BadData, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
-
+from fairdesk.auth import signed_links
 from fairdesk.config import Settings, get_settings
 from fairdesk.errors import FairdeskError
 
@@ -50,26 +49,6 @@ class LinkGrant:
     ticket_id: int | None
 
 
-class _ClockSigner(TimestampSigner):
-    """A timestamp signer whose "now" can be given, so issue and expiry are testable."""
-
-    def __init__(self, *args: Any, now: datetime | None = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._now = now
-
-    def get_timestamp(self) -> int:
-        return int(self._now.timestamp()) if self._now is not None else super().get_timestamp()
-
-
-def _serializer(settings: Settings, now: datetime | None) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(
-        settings.secret_key.get_secret_value(),
-        salt=SALT,
-        signer=_ClockSigner,
-        signer_kwargs={"now": now},
-    )
-
-
 def scope_of(ticket_id: int | None) -> str:
     """The path part naming what the survey is about: the ticket id, or ``nps``."""
     return str(ticket_id) if ticket_id is not None else RELATIONSHIP_SCOPE
@@ -84,8 +63,8 @@ def sign(
     settings: Settings | None = None,
 ) -> str:
     """A URL-safe token for one invitation, issued at ``now``."""
-    payload = [invitation_id, nonce, ticket_id or 0]
-    return _serializer(settings or get_settings(), now).dumps(payload)
+    payload: list[int | str] = [invitation_id, nonce, ticket_id or 0]
+    return signed_links.sign(payload, salt=SALT, now=now, settings=settings)
 
 
 def path_for(token: str, ticket_id: int | None) -> str:
@@ -122,18 +101,20 @@ def read(
     ``any_age`` skips the age check only: opting out must work from an old e-mail too.
     """
     settings = settings or get_settings()
-    if len(token) > MAX_TOKEN_CHARS:
-        raise SurveyLinkInvalid("this survey link is not valid")
-    max_age = None if any_age else settings.survey_link_max_age_s
-    try:
-        payload = _serializer(settings, now).loads(token, max_age=max_age)
-    except SignatureExpired:
-        raise SurveyLinkExpired("this survey has closed") from None
-    except BadData:
-        raise SurveyLinkInvalid("this survey link is not valid") from None
+    invalid = SurveyLinkInvalid("this survey link is not valid")
+    payload = signed_links.unsign(
+        token,
+        salt=SALT,
+        max_age=None if any_age else settings.survey_link_max_age_s,
+        invalid=invalid,
+        expired=SurveyLinkExpired("this survey has closed"),
+        now=now,
+        settings=settings,
+        max_chars=MAX_TOKEN_CHARS,
+    )
     grant = _grant(payload)
     if grant is None or scope != scope_of(grant.ticket_id):
-        raise SurveyLinkInvalid("this survey link is not valid")
+        raise invalid
     return grant
 
 
