@@ -23,9 +23,10 @@ from fairdesk.db.base import utcnow
 from fairdesk.errors import Conflict, FairdeskError, NotFound, PermissionDenied, ValidationFailed
 from fairdesk.goodwill import approval_links, budget
 from fairdesk.goodwill import service as goodwill_service
-from fairdesk.goodwill.models import BudgetPeriod, Gesture, GestureStatus, PolicyVersion
+from fairdesk.goodwill.models import BudgetPeriod, Gesture, GestureStatus
 from fairdesk.goodwill.policy import Policy
 from fairdesk.goodwill.rules import Decision, Facts, GestureRequest, Outcome, decide, money
+from fairdesk.goodwill.service import VersionKey
 from fairdesk.tickets import service as ticket_service
 from fairdesk.tickets.models import Ticket, TicketStatus
 
@@ -128,7 +129,7 @@ def _audit(
 
 class _Context(NamedTuple):
     ticket: Ticket
-    version: PolicyVersion
+    version: VersionKey
     rules: Policy
     facts: Facts
     order: Order | None
@@ -138,18 +139,17 @@ def _prepare(
     session: Session, ticket_id: int, actor: StaffUser, req: GestureRequest, now: datetime,
     spent: dict[BudgetPeriod, Decimal] | None = None,
 ) -> _Context:
-    ticket = ticket_service.get_ticket(session, ticket_id)
-    version = goodwill_service.current_version(session)
-    rules = goodwill_service.policy_of(version)
-    facts, order = goodwill_service.facts_for(
-        session, ticket=ticket, role=str(actor.role), staff_id=actor.id, rules=rules, now=now,
-        spent=spent,
+    version = goodwill_service.current_key(session)
+    rules = goodwill_service.rules_of(session, version)
+    ticket, order, facts = goodwill_service.inputs_for(
+        session, ticket_id=ticket_id, role=str(actor.role), staff_id=actor.id, rules=rules,
+        now=now, spent=spent,
     )
     return _Context(ticket, version, rules, facts, order)
 
 
 def _gesture_values(
-    ticket: Ticket, order: Order | None, version: PolicyVersion, facts: Facts, decision: Decision,
+    ticket: Ticket, order: Order | None, version: VersionKey, facts: Facts, decision: Decision,
     req: GestureRequest, key: str, actor: StaffUser, status: GestureStatus, note: str,
 ) -> dict[str, Any]:
     return dict(

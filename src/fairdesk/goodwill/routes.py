@@ -96,7 +96,7 @@ def _recommendation_out(rec: Recommendation, version: Any, label: str) -> Recomm
 def recommendation(ticket_id: int, session: DbSession, user: ApiUser) -> RecommendationOut:
     """The remedy to offer, whether you may grant it yourself, and the rule that says so."""
     rec, version = goodwill_service.recommendation_for(session, ticket_id=ticket_id, actor=user)
-    label = goodwill_service.policy_of(version).remedies[rec.remedy].label
+    label = goodwill_service.rules_of(session, version).remedies[rec.remedy].label
     return _recommendation_out(rec, version, label)
 
 

@@ -6,29 +6,38 @@ Imported as ``goodwill_service``. Grants and approvals live in :mod:`fairdesk.go
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from importlib import resources
+from typing import Any, NamedTuple
 
-from sqlalchemy import func, select
+from sqlalchemy import Exists, ScalarSelect, Select, exists, func, select
 from sqlalchemy.orm import Session
 
 from fairdesk.auth import service as audit
 from fairdesk.auth.models import StaffUser
-from fairdesk.clv import service as clv_service
+from fairdesk.clv.models import CustomerValue
 from fairdesk.customers.models import Order
 from fairdesk.db.base import utcnow
 from fairdesk.errors import NotFound
-from fairdesk.fairness import restrictions
-from fairdesk.fairness.models import RestrictionKind
+from fairdesk.fairness.models import FairnessRestriction, RestrictionKind
 from fairdesk.goodwill import budget, policy, segment_adapter
-from fairdesk.goodwill.models import BudgetPeriod, Gesture, GestureStatus, PolicyVersion
+from fairdesk.goodwill.models import Budget, BudgetPeriod, Gesture, GestureStatus, PolicyVersion
 from fairdesk.goodwill.rules import Facts, Recommendation, recommend
-from fairdesk.tickets import service as ticket_service
 from fairdesk.tickets.models import Ticket
 
-# Versions never change, so each is parsed once. Keyed by id and creation time: a rolled-back
-# version's id can be reused by the next one (SQLite), its timestamp practically never.
+
+class VersionKey(NamedTuple):
+    """Which policy version is in force, without its (large) source and document columns."""
+
+    id: int
+    number: int
+    created_at: datetime
+
+
+# Versions never change, so each is parsed once per process. Keyed by id and creation time: a
+# rolled-back version's id can be reused by the next one (SQLite), its timestamp practically
+# never. Saving a version empties it, so the cache holds only what is still asked for.
 _parsed: dict[tuple[int, datetime], policy.Policy] = {}
 
 
@@ -46,11 +55,35 @@ def current_version(session: Session) -> PolicyVersion:
     return version
 
 
+def current_key(session: Session) -> VersionKey:
+    """The version in force as a :class:`VersionKey`: one narrow, indexed read."""
+    row = session.execute(
+        select(PolicyVersion.id, PolicyVersion.number, PolicyVersion.created_at)
+        .order_by(PolicyVersion.number.desc()).limit(1)
+    ).first()
+    if row is None:
+        version = current_version(session)
+        return VersionKey(version.id, version.number, version.created_at)
+    return VersionKey(*row)
+
+
 def policy_of(version: PolicyVersion) -> policy.Policy:
     key = (version.id, version.created_at)
     cached = _parsed.get(key)
     if cached is None:
         cached = _parsed[key] = policy.from_document(version.document)
+    return cached
+
+
+def rules_of(session: Session, version: VersionKey) -> policy.Policy:
+    """The parsed policy of a version; its document is read only on a cache miss."""
+    cached = _parsed.get((version.id, version.created_at))
+    if cached is None:
+        document = session.scalar(
+            select(PolicyVersion.document).where(PolicyVersion.id == version.id)
+        )
+        assert document is not None  # the key was read in this transaction
+        cached = _parsed[(version.id, version.created_at)] = policy.from_document(document)
     return cached
 
 
@@ -72,6 +105,7 @@ def save_policy(
     )
     session.add(version)
     session.flush()
+    _parsed.clear()
     audit.record(
         session, actor=actor, action="goodwill.policy.version", entity_type="goodwill_policy",
         entity_id=version.id, details={"number": number, "name": parsed.name, "note": note},
@@ -90,60 +124,102 @@ def get_version(session: Session, number: int) -> PolicyVersion:
     return version
 
 
-def recent_claims(session: Session, *, customer_id: int, days: int, now: datetime) -> int:
+def _claims(customer_id: Any, days: int, now: datetime) -> Select[int]:
     """Gestures granted or asked for this customer within the repeat-claims window."""
-    return session.scalar(
-        select(func.count()).select_from(Gesture).where(
-            Gesture.customer_id == customer_id,
-            Gesture.status != GestureStatus.DECLINED,
-            Gesture.created_at >= now - timedelta(days=days),
-        )
-    ) or 0
+    return select(func.count()).select_from(Gesture).where(
+        Gesture.customer_id == customer_id,
+        Gesture.status != GestureStatus.DECLINED,
+        Gesture.created_at >= now - timedelta(days=days),
+    )
 
 
-def facts_for(
-    session: Session, *, ticket: Ticket, role: str, staff_id: int, rules: policy.Policy,
+def _restricted(kind: RestrictionKind) -> Exists:
+    return exists().where(
+        FairnessRestriction.customer_id == Ticket.customer_id,
+        FairnessRestriction.active,
+        FairnessRestriction.kind == kind,
+    )
+
+
+def _spent(staff_id: int, period: BudgetPeriod, today: date) -> ScalarSelect[Decimal]:
+    return select(Budget.spent).where(
+        Budget.staff_id == staff_id, Budget.period == period,
+        Budget.starts_on == budget.period_start(period, today),
+    ).scalar_subquery()
+
+
+class Inputs(NamedTuple):
+    """The ticket (now in the session), its order, and the facts the decision looks at."""
+
+    ticket: Ticket
+    order: Order | None
+    facts: Facts
+
+
+def inputs_for(
+    session: Session, *, ticket_id: int, role: str, staff_id: int, rules: policy.Policy,
     now: datetime, spent: dict[BudgetPeriod, Decimal] | None = None,
-) -> tuple[Facts, Order | None]:
-    """Everything the pure decision looks at, read once from the database.
+) -> Inputs:
+    """Everything the pure decision looks at, in one query.
 
-    ``spent`` is the actor's budget as a grant has just locked and read it; without it the
-    counters are read here (a recommendation locks nothing)."""
-    order = session.get(Order, ticket.order_id) if ticket.order_id else None
-    value = clv_service.value_of(session, ticket.customer_id)
-    segment = segment_adapter.segment_of(session, ticket.customer_id)
+    The ticket and its order come back as ORM objects (so the reply a grant sends finds the
+    ticket in the session), with the CLV, the RFM segment, the manager's restrictions and the
+    repeat claims as joined columns and scalar subqueries. ``spent`` is the actor's budget as a
+    grant has just locked and read it; without it the counters are read here too (a
+    recommendation locks nothing).
+    """
+    columns: list[Any] = [
+        Ticket, Order, CustomerValue.clv, segment_adapter.SEGMENT,
+        _claims(Ticket.customer_id, rules.repeat_claims.window_days, now).scalar_subquery(),
+        _restricted(RestrictionKind.RECEIPTS_REQUIRED),
+        _restricted(RestrictionKind.NO_QUESTIONS_ASKED_OFF),
+    ]
     if spent is None:
-        spent = budget.spent(session, staff_id=staff_id, today=now.date())
-    restricted = restrictions.active_kinds(session, customer_id=ticket.customer_id)
+        columns += [_spent(staff_id, BudgetPeriod.DAY, now.date()),
+                    _spent(staff_id, BudgetPeriod.MONTH, now.date())]
+    row = session.execute(
+        select(*columns)
+        .outerjoin(Order, Order.id == Ticket.order_id)
+        .outerjoin(CustomerValue, CustomerValue.customer_id == Ticket.customer_id)
+        .outerjoin(*segment_adapter.JOIN)
+        .where(Ticket.id == ticket_id)
+    ).first()
+    if row is None:
+        raise NotFound(f"no ticket with id {ticket_id}", field="ticket_id")
+    ticket, order, clv, segment, claims, receipts, nqa_off = row[:7]
+    if spent is None:
+        spent = {BudgetPeriod.DAY: Decimal(row[7] or 0), BudgetPeriod.MONTH: Decimal(row[8] or 0)}
+    named = segment_adapter.named(segment)
     facts = Facts(
         role=role,
         category=ticket.category,
         order_amount=Decimal(order.amount) if order else None,
         order_currency=order.currency if order else None,
         order_refunded=Decimal(order.refunded_amount) if order else Decimal("0"),
-        clv=float(value.clv) if value else None,
-        segment=segment[0] if segment else None,
-        segment_label=segment[1] if segment else None,
-        recent_claims=recent_claims(
-            session, customer_id=ticket.customer_id, days=rules.repeat_claims.window_days, now=now
-        ),
+        clv=float(clv) if clv is not None else None,
+        segment=named[0] if named else None,
+        segment_label=named[1] if named else None,
+        recent_claims=int(claims or 0),
         spent_today=spent[BudgetPeriod.DAY],
         spent_month=spent[BudgetPeriod.MONTH],
-        receipts_required=RestrictionKind.RECEIPTS_REQUIRED in restricted,
-        no_questions_asked_off=RestrictionKind.NO_QUESTIONS_ASKED_OFF in restricted,
+        receipts_required=bool(receipts),
+        no_questions_asked_off=bool(nqa_off),
     )
-    return facts, order
+    return Inputs(ticket, order, facts)
 
 
 def recommendation_for(
     session: Session, *, ticket_id: int, actor: StaffUser, now: datetime | None = None
-) -> tuple[Recommendation, PolicyVersion]:
-    """The remedy to offer on this ticket, what the actor may grant, and why."""
+) -> tuple[Recommendation, VersionKey]:
+    """The remedy to offer on this ticket, what the actor may grant, and why.
+
+    Two queries: the version in force, then every input (:func:`inputs_for`); the parsed
+    policy comes from the in-process cache."""
     now = now or utcnow()
-    ticket = ticket_service.get_ticket(session, ticket_id)
-    version = current_version(session)
-    rules = policy_of(version)
-    facts, _ = facts_for(
-        session, ticket=ticket, role=str(actor.role), staff_id=actor.id, rules=rules, now=now
+    version = current_key(session)
+    rules = rules_of(session, version)
+    inputs = inputs_for(
+        session, ticket_id=ticket_id, role=str(actor.role), staff_id=actor.id, rules=rules,
+        now=now,
     )
-    return recommend(rules, facts), version
+    return recommend(rules, inputs.facts), version

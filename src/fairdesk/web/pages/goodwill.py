@@ -35,7 +35,7 @@ def ticket_page(ticket_id: int, request: Request, session: DbSession, user: Staf
     rec, version = goodwill_service.recommendation_for(session, ticket_id=ticket_id, actor=user)
     return render(request, "goodwill/ticket.html", {
         "ticket": ticket, "rec": rec, "version": version,
-        "policy": goodwill_service.policy_of(version),
+        "policy": goodwill_service.rules_of(session, version),
         "history": ledger.gestures(session, ticket_id=ticket_id),
     })
 
