@@ -17,6 +17,7 @@ from fairdesk.auth import service as auth_service
 from fairdesk.auth.models import Role
 from fairdesk.config import Settings, get_settings
 from fairdesk.db import migrate
+from fairdesk.db.base import utcnow
 from fairdesk.db.session import get_engine, unit_of_work
 from fairdesk.errors import FairdeskError
 
@@ -156,7 +157,12 @@ def demo(
     password = "-".join(secrets.token_hex(3) for _ in range(3))
     with console.status("building the demo business…"):
         built, summary = ensure_demo(
-            engine, seed=seed, customers=customers, login_email=DEMO_EMAIL, login_password=password
+            engine,
+            seed=seed,
+            customers=customers,
+            login_email=DEMO_EMAIL,
+            login_password=password,
+            now=utcnow().replace(minute=0, second=0, microsecond=0),
         )
     if built:
         console.print(f"demo business built: {summary}")
@@ -186,8 +192,10 @@ def demo(
         )
     if not no_serve:
         _start_background(engine)
-        console.print("outbox worker and SLA jobs run in the background of this demo "
-                      f"(mail backend: {get_settings().mail_backend})")
+        console.print(
+            "outbox worker and SLA jobs run in the background of this demo "
+            f"(mail backend: {get_settings().mail_backend})"
+        )
         _serve(host, port)
 
 
@@ -196,8 +204,9 @@ def _start_background(engine: Engine) -> None:
     from fairdesk.outbox import worker
 
     stop = threading.Event()
-    threading.Thread(target=worker.run_forever, args=(engine,), kwargs={"stop": stop},
-                     name="outbox", daemon=True).start()
+    threading.Thread(
+        target=worker.run_forever, args=(engine,), kwargs={"stop": stop}, name="outbox", daemon=True
+    ).start()
 
     def jobs_loop() -> None:
         while not stop.wait(60.0):

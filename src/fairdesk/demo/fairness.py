@@ -41,7 +41,9 @@ if TYPE_CHECKING:
 
 EXPLOIT_ROLES = ("near_limit", "not_received", "wardrobing")
 ROLES = (*EXPLOIT_ROLES, "abuser", "angry_legit")
-CLAIMS = {"near_limit": 5, "not_received": 4, "wardrobing": 3, "abuser": 2}
+# Claims per planted customer. Wardrobing needs a margin: the demo history may already hold an
+# unrelated early ticket on one of the orders, and the signal dates an order's *first* claim.
+CLAIMS = {"near_limit": 5, "not_received": 4, "wardrobing": 4, "abuser": 2}
 SETTLED_DAYS = 45  # claims are about orders at least this old, so they are all history
 
 

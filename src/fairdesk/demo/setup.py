@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
@@ -10,7 +12,7 @@ from fairdesk.auth.models import Role, StaffUser
 from fairdesk.auth.passwords import hash_password
 from fairdesk.customers.models import Customer
 from fairdesk.db.session import unit_of_work
-from fairdesk.demo import build_demo, stream
+from fairdesk.demo import DEFAULT_NOW, build_demo, stream
 from fairdesk.demo.tickets import add_tickets
 from fairdesk.tickets.assignment import set_availability
 
@@ -36,9 +38,19 @@ def _ensure_staff(
 
 
 def ensure_demo(
-    engine: Engine, *, seed: int, customers: int, login_email: str, login_password: str
+    engine: Engine,
+    *,
+    seed: int,
+    customers: int,
+    login_email: str,
+    login_password: str,
+    now: datetime = DEFAULT_NOW,
 ) -> tuple[bool, str]:
-    """Build the demo into an empty database; returns (built now, one-line summary)."""
+    """Build the demo into an empty database; returns (built now, one-line summary).
+
+    ``now`` ends the demo's history: the CLI passes the current hour so that open tickets,
+    SLA clocks and survey follow-ups are fresh on first start instead of long overdue.
+    """
     with unit_of_work(engine) as session:
         manager = _ensure_staff(
             session,
@@ -56,7 +68,7 @@ def ensure_demo(
         existing = session.scalar(select(func.count()).select_from(Customer)) or 0
         if existing:
             return False, f"{existing:,} customers already present"
-        summary = build_demo(session, seed=seed, customers=customers)
+        summary = build_demo(session, seed=seed, customers=customers, now=now)
         tickets = add_tickets(session, summary, stream(summary.seed, "tickets"))
         from fairdesk.demo.surveys import add_surveys
 
