@@ -10,12 +10,14 @@ opposite orders.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import CursorResult, case, select, update
+from sqlalchemy import CursorResult, bindparam, case, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.dml import ReturningInsert
 
 from fairdesk.goodwill.models import Budget, BudgetPeriod
 
@@ -63,6 +65,37 @@ def _ensure_row(session: Session, staff_id: int, period: BudgetPeriod, starts_on
     session.execute(insert(Budget).values(**values).on_conflict_do_nothing())
 
 
+def _lock(
+    insert: Callable[[type[Budget]], postgresql.Insert | sqlite.Insert],
+) -> ReturningInsert[BudgetPeriod, Decimal]:
+    return insert(Budget).on_conflict_do_update(
+        index_elements=[Budget.staff_id, Budget.period, Budget.starts_on],
+        set_={"spent": Budget.spent},
+    ).returning(Budget.period, Budget.spent)
+
+
+# Both statements are built once, with bind parameters: constructing and cache-keying them per
+# grant cost as much CPU as running them, and a multi-row ``.values([...])`` is never cached
+# (it was compiled again on every grant). The lock is sent as one executemany, which
+# SQLAlchemy turns into a single cached ``INSERT … VALUES (month), (day)``.
+_LOCK = {"postgresql": _lock(postgresql.insert), "sqlite": _lock(sqlite.insert)}
+_MONEY = Budget.__table__.c.spent.type
+_IS_MONTH = Budget.period == BudgetPeriod.MONTH
+_AMOUNT = bindparam("b_amount", type_=_MONEY)
+_CHARGE = (
+    update(Budget)
+    .where(
+        Budget.staff_id == bindparam("b_staff"),
+        (_IS_MONTH & (Budget.starts_on == bindparam("b_month")))
+        | ((Budget.period == BudgetPeriod.DAY) & (Budget.starts_on == bindparam("b_today"))),
+        Budget.spent + _AMOUNT
+        <= case((_IS_MONTH, bindparam("b_per_month", type_=_MONEY)),
+                else_=bindparam("b_per_day", type_=_MONEY)),
+    )
+    .values(spent=Budget.spent + _AMOUNT, gestures=Budget.gestures + bindparam("b_count"))
+)
+
+
 def lock_rows(session: Session, *, staff_id: int, today: date) -> dict[BudgetPeriod, Decimal]:
     """This period's counters, created if missing and locked until the transaction ends.
 
@@ -74,19 +107,14 @@ def lock_rows(session: Session, *, staff_id: int, today: date) -> dict[BudgetPer
     other writer of these rows.
     """
     month = period_start(BudgetPeriod.MONTH, today)
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(Budget).values([
-        {"staff_id": staff_id, "period": BudgetPeriod.MONTH, "starts_on": month, "spent": 0,
-         "gestures": 0},
-        {"staff_id": staff_id, "period": BudgetPeriod.DAY, "starts_on": today, "spent": 0,
-         "gestures": 0},
-    ])
     rows = session.execute(
-        stmt.on_conflict_do_update(
-            index_elements=[Budget.staff_id, Budget.period, Budget.starts_on],
-            set_={"spent": Budget.spent},
-        ).returning(Budget.period, Budget.spent),
+        _LOCK[session.get_bind().dialect.name],
+        [
+            {"staff_id": staff_id, "period": BudgetPeriod.MONTH, "starts_on": month, "spent": 0,
+             "gestures": 0},
+            {"staff_id": staff_id, "period": BudgetPeriod.DAY, "starts_on": today, "spent": 0,
+             "gestures": 0},
+        ],
         execution_options={"synchronize_session": False},
     ).all()
     return {BudgetPeriod(period): Decimal(amount) for period, amount in rows}
@@ -107,17 +135,11 @@ def charge(
         return BudgetPeriod.MONTH
     if spent[BudgetPeriod.DAY] + amount > per_day:
         return BudgetPeriod.DAY
-    month = period_start(BudgetPeriod.MONTH, today)
-    is_month = Budget.period == BudgetPeriod.MONTH
     result = session.execute(
-        update(Budget)
-        .where(
-            Budget.staff_id == staff_id,
-            (is_month & (Budget.starts_on == month))
-            | ((Budget.period == BudgetPeriod.DAY) & (Budget.starts_on == today)),
-            Budget.spent + amount <= case((is_month, per_month), else_=per_day),
-        )
-        .values(spent=Budget.spent + amount, gestures=Budget.gestures + (1 if amount else 0)),
+        _CHARGE,
+        {"b_staff": staff_id, "b_month": period_start(BudgetPeriod.MONTH, today),
+         "b_today": today, "b_amount": amount, "b_per_month": per_month, "b_per_day": per_day,
+         "b_count": 1 if amount else 0},
         execution_options={"synchronize_session": False},
     )
     assert isinstance(result, CursorResult)

@@ -8,6 +8,7 @@ gesture), and audited with the rule, the policy version, the actor and the appro
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, NamedTuple
@@ -15,6 +16,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import CursorResult, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.dml import ReturningInsert
 
 from fairdesk.auth import service as audit
 from fairdesk.auth.models import Role, StaffUser
@@ -54,20 +56,26 @@ def _existing(session: Session, ticket_id: int, key: str, req: GestureRequest) -
     return found
 
 
+def _record_stmt(
+    insert: Callable[[type[Gesture]], postgresql.Insert | sqlite.Insert],
+) -> ReturningInsert[Gesture]:
+    return insert(Gesture).on_conflict_do_nothing(
+        index_elements=[Gesture.ticket_id, Gesture.request_key]
+    ).returning(Gesture)
+
+
+# Built once: the values go in as parameters, so the statement is neither rebuilt nor
+# cache-keyed again per gesture.
+_RECORD = {"postgresql": _record_stmt(postgresql.insert), "sqlite": _record_stmt(sqlite.insert)}
+
+
 def _record(session: Session, values: dict[str, Any]) -> tuple[Gesture, bool]:
     """Insert the gesture; or, when a concurrent identical request inserted it first, that one.
 
     One ``INSERT … ON CONFLICT DO NOTHING RETURNING`` (the ORM object comes back persistent)
     rather than a savepoint, an INSERT and a release. The flag says whether it is ours.
     """
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    mine = session.scalars(
-        insert(Gesture)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=[Gesture.ticket_id, Gesture.request_key])
-        .returning(Gesture)
-    ).first()
+    mine = session.scalars(_RECORD[session.get_bind().dialect.name], [values]).first()
     if mine is not None:
         return mine, True
     raced = session.scalar(

@@ -6,12 +6,12 @@ Imported as ``goodwill_service``. Grants and approvals live in :mod:`fairdesk.go
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from importlib import resources
 from typing import Any, NamedTuple
 
-from sqlalchemy import Exists, ScalarSelect, Select, exists, func, select
+from sqlalchemy import Exists, ScalarSelect, bindparam, exists, func, select
 from sqlalchemy.orm import Session
 
 from fairdesk.auth import service as audit
@@ -55,12 +55,15 @@ def current_version(session: Session) -> PolicyVersion:
     return version
 
 
+_CURRENT_KEY = (
+    select(PolicyVersion.id, PolicyVersion.number, PolicyVersion.created_at)
+    .order_by(PolicyVersion.number.desc()).limit(1)
+)
+
+
 def current_key(session: Session) -> VersionKey:
     """The version in force as a :class:`VersionKey`: one narrow, indexed read."""
-    row = session.execute(
-        select(PolicyVersion.id, PolicyVersion.number, PolicyVersion.created_at)
-        .order_by(PolicyVersion.number.desc()).limit(1)
-    ).first()
+    row = session.execute(_CURRENT_KEY).first()
     if row is None:
         version = current_version(session)
         return VersionKey(version.id, version.number, version.created_at)
@@ -124,15 +127,6 @@ def get_version(session: Session, number: int) -> PolicyVersion:
     return version
 
 
-def _claims(customer_id: Any, days: int, now: datetime) -> Select[int]:
-    """Gestures granted or asked for this customer within the repeat-claims window."""
-    return select(func.count()).select_from(Gesture).where(
-        Gesture.customer_id == customer_id,
-        Gesture.status != GestureStatus.DECLINED,
-        Gesture.created_at >= now - timedelta(days=days),
-    )
-
-
 def _restricted(kind: RestrictionKind) -> Exists:
     return exists().where(
         FairnessRestriction.customer_id == Ticket.customer_id,
@@ -141,11 +135,32 @@ def _restricted(kind: RestrictionKind) -> Exists:
     )
 
 
-def _spent(staff_id: int, period: BudgetPeriod, today: date) -> ScalarSelect[Decimal]:
+def _spent(period: BudgetPeriod) -> ScalarSelect[Decimal]:
     return select(Budget.spent).where(
-        Budget.staff_id == staff_id, Budget.period == period,
-        Budget.starts_on == budget.period_start(period, today),
+        Budget.staff_id == bindparam("staff_id"), Budget.period == period,
+        Budget.starts_on == bindparam(f"{period}_starts"),
     ).scalar_subquery()
+
+
+# The inputs query, built once with bind parameters: building and cache-keying a statement of
+# this size costs about as much CPU as running it, on every call.
+_INPUTS = (
+    select(
+        Ticket, Order, CustomerValue.clv, segment_adapter.SEGMENT,
+        select(func.count()).select_from(Gesture).where(
+            Gesture.customer_id == Ticket.customer_id,
+            Gesture.status != GestureStatus.DECLINED,
+            Gesture.created_at >= bindparam("claims_since"),
+        ).scalar_subquery(),
+        _restricted(RestrictionKind.RECEIPTS_REQUIRED),
+        _restricted(RestrictionKind.NO_QUESTIONS_ASKED_OFF),
+    )
+    .outerjoin(Order, Order.id == Ticket.order_id)
+    .outerjoin(CustomerValue, CustomerValue.customer_id == Ticket.customer_id)
+    .outerjoin(*segment_adapter.JOIN)
+    .where(Ticket.id == bindparam("ticket_id"))
+)
+_INPUTS_AND_SPENT = _INPUTS.add_columns(_spent(BudgetPeriod.DAY), _spent(BudgetPeriod.MONTH))
 
 
 class Inputs(NamedTuple):
@@ -168,22 +183,15 @@ def inputs_for(
     grant has just locked and read it; without it the counters are read here too (a
     recommendation locks nothing).
     """
-    columns: list[Any] = [
-        Ticket, Order, CustomerValue.clv, segment_adapter.SEGMENT,
-        _claims(Ticket.customer_id, rules.repeat_claims.window_days, now).scalar_subquery(),
-        _restricted(RestrictionKind.RECEIPTS_REQUIRED),
-        _restricted(RestrictionKind.NO_QUESTIONS_ASKED_OFF),
-    ]
+    params: dict[str, Any] = {
+        "ticket_id": ticket_id,
+        "claims_since": now - timedelta(days=rules.repeat_claims.window_days),
+    }
     if spent is None:
-        columns += [_spent(staff_id, BudgetPeriod.DAY, now.date()),
-                    _spent(staff_id, BudgetPeriod.MONTH, now.date())]
-    row = session.execute(
-        select(*columns)
-        .outerjoin(Order, Order.id == Ticket.order_id)
-        .outerjoin(CustomerValue, CustomerValue.customer_id == Ticket.customer_id)
-        .outerjoin(*segment_adapter.JOIN)
-        .where(Ticket.id == ticket_id)
-    ).first()
+        today = now.date()
+        params |= {"staff_id": staff_id, "day_starts": today,
+                   "month_starts": budget.period_start(BudgetPeriod.MONTH, today)}
+    row = session.execute(_INPUTS if spent is not None else _INPUTS_AND_SPENT, params).first()
     if row is None:
         raise NotFound(f"no ticket with id {ticket_id}", field="ticket_id")
     ticket, order, clv, segment, claims, receipts, nqa_off = row[:7]
