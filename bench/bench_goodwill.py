@@ -2,15 +2,21 @@
 
 Run by hand on a quiet machine (it creates and drops a scratch database of its own):
 
-    .venv/bin/python bench/bench_goodwill.py [--threads 8] [--grants 4000] [--agents 16]
+    .venv/bin/python bench/bench_goodwill.py [--threads 8] [--grants 4000] [--agents 16] \
+        [--processes 2,4] [--sequential 300]
 
 Reports, side by side in one run:
 
 * **recommendation** p50/p95 — the pure ``recommend()`` on a cached policy, the full
   ``recommendation_for`` (ticket, order, CLV, segment, claims and budget read from the
   database), and what one would otherwise write: re-reading and validating the YAML per call;
+* **cost of one grant** — grants one after the other in one process: CPU ms in Python, CPU ms
+  in the PostgreSQL backend serving it, SQL statements, wall ms (what bounds the rate per core);
 * **grants/s** — complete ``grants.grant`` calls (decision, ledger row, budget, refund, the
-  public reply through the outbox, audit), one unit of work each, N threads, many agents;
+  public reply through the outbox, audit), one unit of work each, many agents: N threads in
+  this process, then the same concurrency spread over worker processes (as uvicorn workers
+  would serve it; one Python process is bound by its GIL), with Python CPU per grant and the
+  whole machine's CPU per grant;
 * **one agent's budget under contention** — every thread grants against one agent's daily
   budget; checks ``spent`` equals the limit exactly and the ledger agrees;
 * **budget primitive** — reservations/s and overspend for the conditional ``UPDATE`` used here,
@@ -21,6 +27,7 @@ Reports, side by side in one run:
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
 import platform
 import random
@@ -33,6 +40,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from decimal import Decimal
+from multiprocessing.synchronize import Event
 
 from sqlalchemy import Engine, event, func, select, text, update
 from sqlalchemy.engine import make_url
@@ -171,6 +179,88 @@ def _grant_all(engine: Engine, jobs: list[tuple[int, int]], threads: int) -> tup
     return time.perf_counter() - t0, granted, refused
 
 
+def _machine_cpu() -> float:
+    """CPU seconds (user + system, every process) the machine has spent since boot."""
+    with open("/proc/stat") as stat:
+        fields = stat.readline().split()[1:]
+    return (int(fields[0]) + int(fields[1]) + int(fields[2])) / os.sysconf("SC_CLK_TCK")
+
+
+def _process_cpu(pid: int) -> float:
+    """CPU seconds of one process (the PostgreSQL backend serving a connection)."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cost_per_grant(url: str, jobs: list[tuple[int, int]]) -> None:
+    """Grants one after the other on one connection: where a grant's time and CPU go."""
+    engine = build_engine(url, pool_size=1, max_overflow=0)
+    sent: list[str] = []
+
+    def count(*_: object) -> None:
+        sent.append("")
+
+    try:
+        _grant_all(engine, jobs[:1], 1)  # warm the connection and the statement cache
+        with engine.connect() as conn:
+            backend = int(conn.execute(text("SELECT pg_backend_pid()")).scalar_one())
+        event.listen(engine, "before_cursor_execute", count)
+        pg0, cpu0, t0 = _process_cpu(backend), time.process_time(), time.perf_counter()
+        _, ok, _ = _grant_all(engine, jobs[1:], 1)
+        took, cpu, pg = (time.perf_counter() - t0, time.process_time() - cpu0,
+                         _process_cpu(backend) - pg0)
+        event.remove(engine, "before_cursor_execute", count)
+    finally:
+        engine.dispose()
+    print(f"one grant after the other, one process ({ok} grants): {1000 * took / ok:.1f} ms wall, "
+          f"{1000 * cpu / ok:.1f} ms CPU in Python, {1000 * pg / ok:.1f} ms CPU in the "
+          f"PostgreSQL backend, {len(sent) / ok:.1f} SQL statements per grant (commit excluded)")
+
+
+def _worker(url: str, jobs: list[tuple[int, int]], threads: int, ready: Event, go: Event,
+            out: multiprocessing.Queue[tuple[int, int, float, float, float]]) -> None:
+    """One worker process: warm up on its first job, wait for the start, grant the rest."""
+    engine = build_engine(url, pool_size=threads, max_overflow=0)
+    _grant_all(engine, jobs[:1], 1)
+    ready.set()
+    go.wait()
+    start, cpu0 = time.monotonic(), time.process_time()
+    _, ok, no = _grant_all(engine, jobs[1:], threads)
+    out.put((ok, no, time.process_time() - cpu0, start, time.monotonic()))
+    engine.dispose()
+
+
+def grant_processes(url: str, jobs: list[tuple[int, int]], processes: int, threads: int) -> str:
+    """The same grants from several worker processes at once (each warmed up first)."""
+    ctx = multiprocessing.get_context("spawn")
+    out: multiprocessing.Queue[tuple[int, int, float, float, float]] = ctx.Queue()
+    go = ctx.Event()
+    workers, readies = [], []
+    for i in range(processes):
+        ready = ctx.Event()
+        worker = ctx.Process(target=_worker,
+                             args=(url, jobs[i::processes], threads, ready, go, out))
+        worker.start()
+        workers.append(worker)
+        readies.append(ready)
+    for ready in readies:
+        ready.wait()
+    machine0 = _machine_cpu()
+    go.set()
+    results = [out.get() for _ in workers]
+    machine = _machine_cpu() - machine0
+    for worker in workers:
+        worker.join()
+    ok = sum(r[0] for r in results)
+    no = sum(r[1] for r in results)
+    took = max(r[4] for r in results) - min(r[3] for r in results)
+    python_cpu = sum(r[2] for r in results)
+    return (f"{ok / took:,.0f} grants/s ({ok:,} granted, {no} refused in {took:.1f} s); "
+            f"{1000 * python_cpu / ok:.1f} ms Python CPU and {1000 * machine / ok:.1f} ms "
+            f"machine CPU (all processes) per grant")
+
+
 def _exact(engine: Engine, per_day: int) -> str:
     with unit_of_work(engine) as session:
         spent = dict(session.execute(select(Budget.staff_id, Budget.spent).where(
@@ -238,7 +328,11 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--grants", type=int, default=4000)
     parser.add_argument("--agents", type=int, default=16)
+    parser.add_argument("--processes", default="2,4",
+                        help="worker process counts to run; --threads grants in flight in all")
+    parser.add_argument("--sequential", type=int, default=300)
     args = parser.parse_args()
+    process_counts = [int(p) for p in args.processes.split(",") if p]
     name = f"fairdesk_bench_gw_{uuid.uuid4().hex[:8]}"
     _admin(f'CREATE DATABASE "{name}"')
     url = make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
@@ -249,22 +343,41 @@ def main() -> None:
         print(f"date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; "
               f"{platform.processor() or platform.machine()}, nproc {os.cpu_count()}; {load}")
         per_day = 1_000_000
-        agent_ids, tickets = seed(engine, agents=args.agents + 1, tickets=args.grants * 2 + 1,
+        runs = 2 + len(process_counts)  # threads, each process count, one agent's budget
+        agent_ids, tickets = seed(engine, agents=args.agents + 1,
+                                  tickets=args.grants * runs + args.sequential + 1 + 2 * 4,
                                   per_day=per_day)
         bench_recommendation(engine, tickets, agent_ids[0])
         spare = tickets.pop()  # one ticket of its own for counting statements
-        print(f"SQL statements per grant: {statements_per_grant(engine, spare, agent_ids[1])}")
-        many = [(t, agent_ids[1 + i % args.agents]) for i, t in enumerate(tickets[:args.grants])]
+        print(f"SQL statements, an agent's first grant of the day: "
+              f"{statements_per_grant(engine, spare, agent_ids[1])}")
+
+        def take(n: int) -> list[tuple[int, int]]:
+            picked = [tickets.pop() for _ in range(n)]
+            return [(t, agent_ids[1 + i % args.agents]) for i, t in enumerate(picked)]
+
+        cost_per_grant(url, take(args.sequential + 1))
+        many = take(args.grants)
+        machine0, cpu0 = _machine_cpu(), time.process_time()
         took, ok, no = _grant_all(engine, many, args.threads)
-        print(f"grants, {args.threads} threads, {args.agents} agents: {ok / took:,.0f} grants/s "
-              f"({ok:,} granted, {no} refused in {took:.1f} s); {_exact(engine, per_day)}")
+        machine, cpu = _machine_cpu() - machine0, time.process_time() - cpu0
+        print(f"grants, {args.threads} threads in this process, {args.agents} agents: "
+              f"{ok / took:,.0f} grants/s ({ok:,} granted, {no} refused in {took:.1f} s); "
+              f"{1000 * cpu / ok:.1f} ms Python CPU and {1000 * machine / ok:.1f} ms machine CPU "
+              f"per grant")
+        for processes in process_counts:
+            threads = max(1, args.threads // processes)
+            jobs = take(args.grants + processes)  # one warm-up grant each
+            print(f"grants, {processes} processes x {threads} threads, {args.agents} agents: "
+                  f"{grant_processes(url, jobs, processes, threads)}")
+        print(f"after every grant run: {_exact(engine, per_day)}")
         limit = 5 * (args.grants // 4)  # room for half the attempts
         with unit_of_work(engine) as session:
             session.execute(update(Budget).values(spent=0))
             source = goodwill_service.current_version(session).source.replace(
                 f"per_day: {per_day}", f"per_day: {limit}")
             goodwill_service.save_policy(session, source=source, actor=None, note="contention")
-        one = [(t, agent_ids[0]) for t in tickets[args.grants:]]
+        one = [(tickets.pop(), agent_ids[0]) for _ in range(args.grants)]
         took, ok, no = _grant_all(engine, one, args.threads)
         with unit_of_work(engine) as session:
             spent = session.scalar(select(Budget.spent).where(
