@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from fairdesk.auth import service as audit
@@ -172,8 +172,20 @@ def ship(
     shipped_at: datetime | None = None,
     actor: StaffUser | None,
 ) -> tuple[Improvement, NotifyReport]:
-    """Mark it shipped (once) and tell everyone who asked; safe to call again."""
+    """Mark it shipped (once) and tell everyone who asked; safe to call again, even at once.
+
+    The improvement row is written first (a no-op update): on PostgreSQL that takes its row
+    lock, on SQLite the database's write lock, so a second manager shipping at the same moment
+    waits, then reads the first one's notifications and queues nobody twice.
+    """
+    session.execute(
+        update(Improvement)
+        .where(Improvement.id == improvement_id)
+        .values(status=Improvement.status)
+        .execution_options(synchronize_session=False)
+    )
     improvement = get_improvement(session, improvement_id)
+    session.refresh(improvement)
     if not themes_of(session, improvement.id):
         raise ValidationFailed(
             "link at least one theme before shipping: the customers to "
