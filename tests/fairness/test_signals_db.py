@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from fairdesk.auth.models import AuditEntry
-from fairdesk.customers.models import Customer
-from fairdesk.fairness import cases
+from fairdesk.customers.models import Customer, Order
+from fairdesk.fairness import cases, dossier
 from fairdesk.fairness.models import CaseStatus, FairnessCase, FairnessSignal, SignalKind
+from fairdesk.fairness.signals import evidence
 from fairdesk.fairness.signals.compute import compute
 from fairdesk.fairness.signals.thresholds import Thresholds
+from fairdesk.tickets.models import Ticket
 from tests.factories import make_customer
 from tests.fairness.signal_helpers import NOW, claim, delivered_order
 
@@ -154,3 +159,105 @@ def test_abuse_through_real_triage_opens_a_case_with_staff_exposure(session: Ses
     assert signal["strength"] == 1.0 and len(signal["evidence"]["messages"]) == 1
     exposure = case.dossier["harm"]["staff_exposure"]
     assert exposure and exposure[0]["messages"] == 1 and exposure[0]["worst"] == "threat"
+
+
+def _stored(session: Session) -> dict[tuple[int, str], tuple[int, float, str, str]]:
+    return {
+        (r.customer_id, str(r.kind)): (r.id, r.strength, r.evidence_key, r.reason)
+        for r in session.execute(
+            select(
+                FairnessSignal.id,
+                FairnessSignal.customer_id,
+                FairnessSignal.kind,
+                FairnessSignal.strength,
+                FairnessSignal.evidence_key,
+                FairnessSignal.reason,
+            )
+        )
+    }
+
+
+def test_bulk_store_inserts_new_updates_changed_and_keeps_unchanged_rows(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Signals are written set-based in batches; a row that did not change keeps its id and
+    columns, a changed one is updated in place and one that stopped firing is deleted."""
+    monkeypatch.setattr(cases, "WRITE_BATCH", 2)  # several multi-row INSERTs
+    bystanders(session)
+    steady, growing, fading = (not_received_exploiter(session) for _ in range(3))
+    computed = compute(session, T)
+    cases.store_signals(session, computed.found, now=NOW)
+    first = _stored(session)
+    assert set(first) == {(f.signal.customer_id, str(f.signal.kind)) for f in computed.found}
+    for f in computed.found:
+        row = session.get(FairnessSignal, first[(f.signal.customer_id, str(f.signal.kind))][0])
+        assert row is not None
+        assert row.evidence == {**f.evidence, "figures": f.signal.figures}
+        assert (row.evidence_key, row.strength, row.reason) == (
+            f.key,
+            f.signal.strength,
+            f.signal.reason,
+        )
+
+    for day in (90, 120):
+        claim(session, growing, delivered_order(session, growing, day=day), category="delivery")
+    for order in session.scalars(select(Order).where(Order.customer_id == fading.id)):
+        for ticket in session.scalars(select(Ticket).where(Ticket.order_id == order.id)):
+            ticket.category = "quality"
+    session.flush()
+    later = NOW + timedelta(days=1)
+    cases.store_signals(session, compute(session, T).found, now=later)
+    second = _stored(session)
+    claims = (str(SignalKind.NOT_RECEIVED), str(SignalKind.CLAIM_AFTER_DELIVERY))
+    for kind in claims:
+        assert second[(steady.id, kind)] == first[(steady.id, kind)]
+        grown = (growing.id, kind)
+        assert second[grown][0] == first[grown][0] and second[grown][1:] != first[grown][1:]
+        assert (fading.id, kind) in first and (fading.id, kind) not in second
+    stamps = set(session.scalars(select(FairnessSignal.computed_at)))
+    assert len(stamps) == 1 and stamps.pop().replace(tzinfo=None) == later.replace(tzinfo=None)
+
+
+def test_cases_opened_together_get_the_dossier_each_would_get_alone(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Dossiers are built for all new cases at once, a chunk of customers per query; nothing
+    of one customer leaks into another's, whatever the chunk size, and every opening is
+    audited with its own case id."""
+    from tests.fairness.signal_helpers import gesture, value
+
+    bystanders(session)
+    people = [not_received_exploiter(session) for _ in range(3)]
+    value(session, people[0], 900.0)
+    first_ticket = session.scalars(select(Ticket).where(Ticket.customer_id == people[1].id)).first()
+    assert first_ticket is not None
+    gesture(session, first_ticket, amount="12.00", remedy="store_credit")
+    computed = compute(session, T)
+    chosen = cases.candidates(session, computed.found, T)
+    assert [c.customer_id for c in chosen] == [p.id for p in people]
+    together = dossier.build_many(
+        session, {c.customer_id: c.signals for c in chosen}, currency="GBP"
+    )
+    monkeypatch.setattr(evidence, "CHUNK", 1)
+    alone = {
+        c.customer_id: dossier.build_many(session, {c.customer_id: c.signals}, currency="GBP")[
+            c.customer_id
+        ]
+        for c in chosen
+    }
+    assert together == alone
+    assert together[people[0].id]["customer"]["clv"] == 900.0
+    assert together[people[1].id]["harm"]["gestures_total"] == "12.00"
+    assert together[people[2].id]["harm"]["gestures_total"] == "0.00"
+
+    opened = cases.scan(session, thresholds=T, open_them=True, now=NOW).opened
+    assert {c.customer_id: c.dossier for c in opened} == together
+    audits = session.execute(
+        select(AuditEntry.entity_id, AuditEntry.details).where(
+            AuditEntry.action == "fairness.case.open"
+        )
+    ).all()
+    assert sorted(audits, key=lambda a: int(a[0])) == [
+        (str(c.id), {"customer_id": c.customer_id, "score": c.score, "kinds": c.signal_kinds})
+        for c in sorted(opened, key=lambda c: c.id)
+    ]

@@ -17,12 +17,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from fairdesk.auth import service as audit
 from fairdesk.config import get_settings
-from fairdesk.customers.models import Customer
 from fairdesk.db.base import utcnow
 from fairdesk.fairness import dossier, opening
 from fairdesk.fairness.models import CaseStatus, FairnessCase, FairnessSignal
@@ -30,6 +29,7 @@ from fairdesk.fairness.signals.compute import Computed, Found, compute, threshol
 from fairdesk.fairness.signals.thresholds import Thresholds
 
 Say = Callable[[str], None]
+WRITE_BATCH = 1_000  # rows per multi-row INSERT / DELETE (SQLite allows 32,766 parameters)
 
 
 @dataclass(frozen=True)
@@ -111,87 +111,113 @@ def candidates(session: Session, found: list[Found], thresholds: Thresholds) -> 
     return out
 
 
+def _row(f: Found, now: datetime) -> dict[str, Any]:
+    """The stored columns of a signal (its figures kept beside the evidence ids)."""
+    sig = f.signal
+    return {
+        "customer_id": sig.customer_id,
+        "kind": str(sig.kind),
+        "strength": sig.strength,
+        "reason": sig.reason,
+        "evidence": {**f.evidence, "figures": sig.figures},
+        "evidence_key": f.key,
+        "computed_at": now,
+    }
+
+
 def store_signals(session: Session, found: list[Found], *, now: datetime) -> int:
-    """Upsert the signals that fire and delete those that no longer do; reviewed keys stay."""
+    """Upsert the signals that fire and delete those that no longer do; reviewed keys stay.
+
+    Set-based, because a first scan stores tens of thousands of signals: new ones go in as
+    multi-row ``INSERT``s of ``WRITE_BATCH`` rows, changed ones by primary key in one
+    executemany, unchanged ones are not rewritten (most of them, on a daily recompute) and
+    only get the new ``computed_at``; stored rows are read as plain columns, never as ORM
+    objects with their JSON evidence.
+    """
     existing = {
-        (row.customer_id, str(row.kind)): row for row in session.scalars(select(FairnessSignal))
+        (row.customer_id, str(row.kind)): row
+        for row in session.execute(
+            select(
+                FairnessSignal.id,
+                FairnessSignal.customer_id,
+                FairnessSignal.kind,
+                FairnessSignal.strength,
+                FairnessSignal.reason,
+                FairnessSignal.evidence_key,
+            )
+        )
     }
     seen = set()
+    new: list[dict[str, Any]] = []
+    changed: list[dict[str, Any]] = []
     for f in found:
         sig = f.signal
         ident = (sig.customer_id, str(sig.kind))
         seen.add(ident)
-        evidence: dict[str, Any] = {**f.evidence, "figures": sig.figures}
         row = existing.get(ident)
         if row is None:
-            session.add(
-                FairnessSignal(
-                    customer_id=sig.customer_id,
-                    kind=sig.kind,
-                    strength=sig.strength,
-                    reason=sig.reason,
-                    evidence=evidence,
-                    evidence_key=f.key,
-                    computed_at=now,
-                )
-            )
+            new.append(_row(f, now))
         elif (row.evidence_key, row.strength, row.reason) != (f.key, sig.strength, sig.reason):
-            # Unchanged signals are not rewritten (most of them, on a daily recompute).
-            row.strength, row.reason, row.evidence = sig.strength, sig.reason, evidence
-            row.evidence_key = f.key
-    session.flush()
+            changed.append({**_row(f, now), "id": row.id})
+    for start in range(0, len(new), WRITE_BATCH):
+        session.execute(insert(FairnessSignal).values(new[start : start + WRITE_BATCH]))
+    if changed:
+        session.execute(update(FairnessSignal), changed)
     session.execute(
         update(FairnessSignal).values(computed_at=now).execution_options(synchronize_session=False)
     )
     gone = [row.id for ident, row in existing.items() if ident not in seen]
-    for start in range(0, len(gone), 500):
+    for start in range(0, len(gone), WRITE_BATCH):
         session.execute(
-            delete(FairnessSignal).where(FairnessSignal.id.in_(gone[start : start + 500]))
+            delete(FairnessSignal).where(FairnessSignal.id.in_(gone[start : start + WRITE_BATCH]))
         )
-    session.flush()
+    # Signals this session already holds would otherwise show their old columns.
+    for obj in list(session.identity_map.values()):
+        if isinstance(obj, FairnessSignal):
+            session.expire(obj)
     return len(found)
 
 
 def open_cases(
     session: Session, chosen: list[Candidate], *, thresholds: Thresholds, now: datetime
 ) -> list[FairnessCase]:
-    """Open one case per candidate with its dossier; each opening is audited."""
-    opened = []
-    for cand in chosen:
-        customer = session.get(Customer, cand.customer_id)
-        if customer is None:
-            continue
-        rows = list(
-            session.scalars(
-                select(FairnessSignal).where(
-                    FairnessSignal.customer_id == cand.customer_id,
-                    FairnessSignal.kind.in_(cand.kinds),
-                )
-            )
-        )
-        case = FairnessCase(
+    """Open one case per candidate with its dossier; each opening is audited.
+
+    The dossiers come from ``dossier.build_many`` (a few queries per chunk of customers) and
+    the cases and audit entries are flushed together, as batched ``INSERT``s.
+    """
+    dossiers = dossier.build_many(
+        session, {c.customer_id: c.signals for c in chosen}, currency=thresholds.currency
+    )
+    opened = [
+        FairnessCase(
             customer_id=cand.customer_id,
             status=CaseStatus.OPEN,
             score=cand.score,
             summary=cand.summary,
             signal_kinds=cand.kinds,
             evidence_key=cand.evidence_key,
-            dossier=dossier.build(
-                session, customer=customer, signals=rows, currency=thresholds.currency
-            ),
+            dossier=dossiers[cand.customer_id],
             opened_at=now,
         )
-        session.add(case)
-        session.flush()
+        for cand in chosen
+        if cand.customer_id in dossiers
+    ]
+    session.add_all(opened)
+    session.flush()
+    for case in opened:
         audit.record(
             session,
             actor=None,
             action="fairness.case.open",
             entity_type="fairness_case",
             entity_id=case.id,
-            details={"customer_id": cand.customer_id, "score": cand.score, "kinds": cand.kinds},
+            details={
+                "customer_id": case.customer_id,
+                "score": case.score,
+                "kinds": case.signal_kinds,
+            },
         )
-        opened.append(case)
     session.flush()
     return opened
 

@@ -3,24 +3,32 @@
 Value, segment and persona are *shown* here so the manager sees the whole customer; nothing
 in the opening rule reads them (``opening.py``). Harm is shown on both sides: what the
 business lost to claims and which staff were exposed to what.
+
+``build_many`` builds the dossiers of every case a scan opens from a handful of set-based
+queries per chunk of customers (their orders, tickets, gestures, abusive messages, scores,
+values and personas), not a dozen queries per case: a first scan opens thousands of cases.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fairdesk.auth.models import StaffUser
 from fairdesk.clv import service as clv_service
 from fairdesk.customers.models import Customer, Order, OrderStatus
-from fairdesk.fairness.models import FairnessSignal
+from fairdesk.fairness.signals.compute import Found
+from fairdesk.fairness.signals.evidence import chunks
 from fairdesk.goodwill.models import Gesture, GestureStatus
-from fairdesk.personas import service as persona_service
+from fairdesk.personas import card as persona_card
+from fairdesk.personas.models import Persona
 from fairdesk.segments import service as segment_service
+from fairdesk.segments.models import CustomerScore
 from fairdesk.tickets.models import Ticket
 from fairdesk.triage.models import MessageTriage
 
@@ -28,80 +36,132 @@ HISTORY_ROWS = 40
 # Worst first; triage's evidence kinds mapped onto the four words the dossier uses.
 SEVERITY = {"insult": 1, "harassment": 2, "slur": 3, "threat": 4}
 _WORD = {"slur": "slur", "threat": "threat", "harassment": "harassment"}
+CENTS = Decimal("0.01")
 
 
-def _customer(session: Session, customer: Customer, currency: str) -> dict[str, Any]:
-    orders = session.execute(
-        select(
-            func.count(), func.sum(Order.amount - Order.refunded_amount), func.min(Order.placed_at)
-        ).where(Order.customer_id == customer.id, Order.status != OrderStatus.CANCELLED)
-    ).one()
-    tickets = session.scalar(
-        select(func.count()).select_from(Ticket).where(Ticket.customer_id == customer.id)
-    )
-    score = segment_service.score_of(session, customer.id)
-    value = clv_service.value_of(session, customer.id)
-    persona = persona_service.persona_for_customer(session, customer.id)
+class _Rows:
+    """Everything the dossiers of one chunk of customers read, grouped by customer id."""
+
+    def __init__(self, session: Session, ids: list[int]) -> None:
+        self.customers = {
+            c.id: c for c in session.scalars(select(Customer).where(Customer.id.in_(ids)))
+        }
+        self.orders: dict[int, list[Any]] = defaultdict(list)
+        for o in session.execute(
+            select(
+                Order.customer_id,
+                Order.id,
+                Order.external_id,
+                Order.placed_at,
+                Order.updated_at,
+                Order.amount,
+                Order.refunded_amount,
+                Order.currency,
+                Order.status,
+            ).where(Order.customer_id.in_(ids))
+        ):
+            self.orders[o.customer_id].append(o)
+        self.tickets: dict[int, list[Any]] = defaultdict(list)
+        for t in session.execute(
+            select(
+                Ticket.customer_id,
+                Ticket.id,
+                Ticket.reference,
+                Ticket.subject,
+                Ticket.category,
+                Ticket.status,
+                Ticket.order_id,
+                Ticket.created_at,
+            ).where(Ticket.customer_id.in_(ids))
+        ):
+            self.tickets[t.customer_id].append(t)
+        self.gestures: dict[int, list[Any]] = defaultdict(list)
+        for g in session.execute(
+            select(
+                Gesture.customer_id,
+                Gesture.id,
+                Gesture.remedy,
+                Gesture.amount,
+                Gesture.currency,
+                Gesture.status,
+                Gesture.created_at,
+            ).where(Gesture.customer_id.in_(ids))
+        ):
+            self.gestures[g.customer_id].append(g)
+        self.abuse: dict[int, list[Any]] = defaultdict(list)
+        for a in session.execute(
+            select(
+                Ticket.customer_id,
+                Ticket.assignee_id,
+                StaffUser.name,
+                MessageTriage.abuse_kinds,
+                MessageTriage.threat,
+            )
+            .join(Ticket, Ticket.id == MessageTriage.ticket_id)
+            .outerjoin(StaffUser, StaffUser.id == Ticket.assignee_id)
+            .where(Ticket.customer_id.in_(ids), MessageTriage.abusive | MessageTriage.threat)
+        ):
+            self.abuse[a.customer_id].append(a)
+        self.scores = {
+            s.customer_id: s
+            for s in session.execute(
+                select(
+                    CustomerScore.customer_id, CustomerScore.rfm_segment, CustomerScore.persona_id
+                ).where(CustomerScore.customer_id.in_(ids))
+            )
+        }
+        persona_ids = {s.persona_id for s in self.scores.values() if s.persona_id}
+        self.personas = {
+            p.id: persona_card.display_name(p)
+            for p in session.scalars(select(Persona).where(Persona.id.in_(persona_ids)))
+        }
+        self.values = clv_service.values_for(session, ids)
+
+
+def _customer(rows: _Rows, customer: Customer, currency: str) -> dict[str, Any]:
+    live = [o for o in rows.orders[customer.id] if o.status != OrderStatus.CANCELLED]
+    first = min((o.placed_at for o in live), default=None)
+    score = rows.scores.get(customer.id)
+    value = rows.values.get(customer.id)
+    persona = rows.personas.get(score.persona_id) if score and score.persona_id else None
     return {
         "id": customer.id,
         "name": customer.display_name,
         "email": customer.email,
         "segment": segment_service.rfm_label(score.rfm_segment)[0] if score else None,
-        "persona": persona["name"] if persona else None,
+        "persona": persona,
         "clv": round(value.clv, 2) if value else None,
         "p_alive": round(value.p_alive, 3) if value else None,
-        "orders": int(orders[0] or 0),
-        "spend": str(Decimal(orders[1] or 0).quantize(Decimal("0.01"))),
+        "orders": len(live),
+        "spend": str(sum((o.amount - o.refunded_amount for o in live), Decimal(0)).quantize(CENTS)),
         "currency": currency,
-        "first_order_at": orders[2].isoformat() if orders[2] else None,
-        "tickets": int(tickets or 0),
+        "first_order_at": first.isoformat() if first else None,
+        "tickets": len(rows.tickets[customer.id]),
     }
 
 
-def _harm(session: Session, customer_id: int, currency: str) -> dict[str, Any]:
-    refunded = session.scalar(
-        select(func.coalesce(func.sum(Order.refunded_amount), 0)).where(
-            Order.customer_id == customer_id
-        )
-    ) or Decimal(0)
-    granted = session.execute(
-        select(Gesture.remedy, Gesture.amount).where(
-            Gesture.customer_id == customer_id, Gesture.status == GestureStatus.GRANTED
-        )
-    ).all()
+def _harm(rows: _Rows, customer_id: int, currency: str) -> dict[str, Any]:
+    refunded = sum((o.refunded_amount for o in rows.orders[customer_id]), Decimal(0))
+    granted = [g for g in rows.gestures[customer_id] if g.status == GestureStatus.GRANTED]
     # Refund gestures already show in the orders' refunded amounts.
-    other = sum((Decimal(a) for r, a in granted if r != "refund"), Decimal(0))
-    claims = (
-        session.scalar(
-            select(func.count())
-            .select_from(Ticket)
-            .where(Ticket.customer_id == customer_id, Ticket.order_id.is_not(None))
-        )
-        or 0
-    )
+    other = sum((Decimal(g.amount) for g in granted if g.remedy != "refund"), Decimal(0))
     return {
-        "money_lost": str(Decimal(refunded + other).quantize(Decimal("0.01"))),
+        "money_lost": str(Decimal(refunded + other).quantize(CENTS)),
         "currency": currency,
-        "claims": int(claims),
+        "claims": sum(1 for t in rows.tickets[customer_id] if t.order_id is not None),
         "gestures_total": str(
-            sum((Decimal(a) for _, a in granted), Decimal(0)).quantize(Decimal("0.01"))
+            sum((Decimal(g.amount) for g in granted), Decimal(0)).quantize(CENTS)
         ),
-        "staff_exposure": _exposure(session, customer_id),
+        "staff_exposure": _exposure(rows.abuse[customer_id]),
     }
 
 
-def _exposure(session: Session, customer_id: int) -> list[dict[str, Any]]:
+def _exposure(abusive: list[Any]) -> list[dict[str, Any]]:
     """Per staff member who held the ticket: abusive messages received and the worst kind."""
-    rows = session.execute(
-        select(Ticket.assignee_id, StaffUser.name, MessageTriage.abuse_kinds, MessageTriage.threat)
-        .join(Ticket, Ticket.id == MessageTriage.ticket_id)
-        .outerjoin(StaffUser, StaffUser.id == Ticket.assignee_id)
-        .where(Ticket.customer_id == customer_id, (MessageTriage.abusive) | (MessageTriage.threat))
-    ).all()
     per: dict[int | None, dict[str, Any]] = defaultdict(
         lambda: {"messages": 0, "worst": "insult", "name": "unassigned"}
     )
-    for staff_id, name, kinds, threat in rows:
+    for _customer_id, staff_id, name, kinds, threat in abusive:
         entry = per[staff_id]
         entry["messages"] += 1
         entry["name"] = name or "unassigned"
@@ -115,9 +175,9 @@ def _exposure(session: Session, customer_id: int) -> list[dict[str, Any]]:
     ]
 
 
-def _history(session: Session, customer_id: int) -> list[dict[str, Any]]:
+def _history(rows: _Rows, customer_id: int) -> list[dict[str, Any]]:
     events: list[dict[str, Any]] = []
-    for o in session.scalars(select(Order).where(Order.customer_id == customer_id)):
+    for o in rows.orders[customer_id]:
         events.append(
             {
                 "at": o.placed_at,
@@ -135,7 +195,7 @@ def _history(session: Session, customer_id: int) -> list[dict[str, Any]]:
                     "text": f"{o.refunded_amount} {o.currency} refunded on {o.external_id}",
                 }
             )
-    for t in session.scalars(select(Ticket).where(Ticket.customer_id == customer_id)):
+    for t in rows.tickets[customer_id]:
         events.append(
             {
                 "at": t.created_at,
@@ -144,7 +204,7 @@ def _history(session: Session, customer_id: int) -> list[dict[str, Any]]:
                 "text": f"{t.reference} {t.subject} ({t.category or 'no category'}, {t.status})",
             }
         )
-    for g in session.scalars(select(Gesture).where(Gesture.customer_id == customer_id)):
+    for g in rows.gestures[customer_id]:
         events.append(
             {
                 "at": g.created_at,
@@ -157,22 +217,35 @@ def _history(session: Session, customer_id: int) -> list[dict[str, Any]]:
     return [{**e, "at": e["at"].isoformat()} for e in events[:HISTORY_ROWS]]
 
 
-def build(
-    session: Session, *, customer: Customer, signals: list[FairnessSignal], currency: str
-) -> dict[str, Any]:
-    """The dossier JSON for ``customer`` with the signals the case is opened on."""
+def _signal(found: Found) -> dict[str, Any]:
+    sig = found.signal
     return {
-        "customer": _customer(session, customer, currency),
-        "signals": [
-            {
-                "kind": str(s.kind),
-                "strength": s.strength,
-                "reason": s.reason,
-                "evidence": {k: v for k, v in s.evidence.items() if k != "figures"},
-                "figures": s.evidence.get("figures", {}),
-            }
-            for s in sorted(signals, key=lambda s: -s.strength)
-        ],
-        "harm": _harm(session, customer.id, currency),
-        "history": _history(session, customer.id),
+        "kind": str(sig.kind),
+        "strength": sig.strength,
+        "reason": sig.reason,
+        "evidence": found.evidence,
+        "figures": sig.figures,
     }
+
+
+def build_many(
+    session: Session, signals: Mapping[int, Sequence[Found]], *, currency: str
+) -> dict[int, dict[str, Any]]:
+    """The dossier JSON of each customer in ``signals`` (customer id -> the signals the case
+    is opened on); customers that no longer exist get none."""
+    out: dict[int, dict[str, Any]] = {}
+    for ids in chunks(list(signals)):
+        rows = _Rows(session, ids)
+        for cid in ids:
+            customer = rows.customers.get(cid)
+            if customer is None:
+                continue
+            out[cid] = {
+                "customer": _customer(rows, customer, currency),
+                "signals": [
+                    _signal(f) for f in sorted(signals[cid], key=lambda f: -f.signal.strength)
+                ],
+                "harm": _harm(rows, cid, currency),
+                "history": _history(rows, cid),
+            }
+    return out

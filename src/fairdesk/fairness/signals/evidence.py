@@ -40,7 +40,8 @@ def evidence_key(kind: str, evidence: Evidence) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def _chunks(ids: Sequence[int]) -> Iterator[list[int]]:
+def chunks(ids: Sequence[int]) -> Iterator[list[int]]:
+    """The distinct ids in ascending order, ``CHUNK`` at a time (short ``IN`` lists)."""
     ordered = sorted(set(ids))
     for start in range(0, len(ordered), CHUNK):
         yield ordered[start : start + CHUNK]
@@ -163,7 +164,7 @@ def evidence_for(
 ) -> dict[int, Evidence]:
     """Evidence ids of one signal kind for each of ``customer_ids``."""
     out = _Collector()
-    for ids in _chunks(customer_ids):
+    for ids in chunks(customer_ids):
         if kind is SignalKind.CLAIM_RATE:
             _claims(session, ids, thresholds, out)
         elif kind is SignalKind.NEAR_LIMIT:
