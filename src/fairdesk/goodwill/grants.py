@@ -20,7 +20,7 @@ from sqlalchemy.sql.dml import ReturningInsert
 
 from fairdesk.auth import service as audit
 from fairdesk.auth.models import Role, StaffUser
-from fairdesk.customers.models import Order, OrderStatus
+from fairdesk.customers.models import Customer, Order, OrderStatus
 from fairdesk.db.base import utcnow
 from fairdesk.errors import Conflict, FairdeskError, NotFound, PermissionDenied, ValidationFailed
 from fairdesk.goodwill import approval_links, budget
@@ -141,6 +141,9 @@ class _Context(NamedTuple):
     rules: Policy
     facts: Facts
     order: Order | None
+    # Held only so the session's weak identity map keeps it: the reply and the survey
+    # invitation then find the customer there instead of reading it again.
+    customer: Customer
 
 
 def _prepare(
@@ -149,11 +152,11 @@ def _prepare(
 ) -> _Context:
     version = goodwill_service.current_key(session)
     rules = goodwill_service.rules_of(session, version)
-    ticket, order, facts = goodwill_service.inputs_for(
+    ticket, order, customer, facts = goodwill_service.inputs_for(
         session, ticket_id=ticket_id, role=str(actor.role), staff_id=actor.id, rules=rules,
         now=now, spent=spent,
     )
-    return _Context(ticket, version, rules, facts, order)
+    return _Context(ticket, version, rules, facts, order, customer)
 
 
 def _gesture_values(
@@ -203,7 +206,7 @@ def _grant(
     """The grant itself, all or nothing (a savepoint): lock, decide, charge, record, tell."""
     with session.begin_nested():
         spent = budget.lock_rows(session, staff_id=actor.id, today=now.date())
-        ticket, version, rules, facts, order = _prepare(
+        ticket, version, rules, facts, order, _customer = _prepare(
             session, ticket_id, actor, request, now, spent
         )
         decision = decide(rules, facts, request)
@@ -250,7 +253,9 @@ def request_approval(
         return found
     with session.begin_nested():
         budget.ensure_rows(session, staff_id=actor.id, today=now.date())
-        ticket, version, rules, facts, order = _prepare(session, ticket_id, actor, request, now)
+        ticket, version, rules, facts, order, _customer = _prepare(
+            session, ticket_id, actor, request, now
+        )
         decision = decide(rules, facts, request)
         values = _gesture_values(ticket, order, version, facts, decision, request, key, actor,
                                  GestureStatus.PENDING, note)
@@ -298,7 +303,7 @@ def approve(
         budget.ensure_rows(session, staff_id=approver.id, today=now.date())
         gesture = _pending(session, gesture_id, approver)
         req = GestureRequest(gesture.remedy, Decimal(gesture.amount), gesture.currency, True)
-        _ticket, version, rules, _facts, order = _prepare(
+        _ticket, version, rules, _facts, order, _customer = _prepare(
             session, gesture.ticket_id, approver, req, now
         )
         limit = rules.roles.get(str(approver.role))

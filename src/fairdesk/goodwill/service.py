@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from fairdesk.auth import service as audit
 from fairdesk.auth.models import StaffUser
 from fairdesk.clv.models import CustomerValue
-from fairdesk.customers.models import Order
+from fairdesk.customers.models import Customer, Order
 from fairdesk.db.base import utcnow
 from fairdesk.errors import NotFound
 from fairdesk.fairness.models import FairnessRestriction, RestrictionKind
@@ -146,7 +146,7 @@ def _spent(period: BudgetPeriod) -> ScalarSelect[Decimal]:
 # this size costs about as much CPU as running it, on every call.
 _INPUTS = (
     select(
-        Ticket, Order, CustomerValue.clv, segment_adapter.SEGMENT,
+        Ticket, Order, Customer, CustomerValue.clv, segment_adapter.SEGMENT,
         select(func.count()).select_from(Gesture).where(
             Gesture.customer_id == Ticket.customer_id,
             Gesture.status != GestureStatus.DECLINED,
@@ -155,6 +155,7 @@ _INPUTS = (
         _restricted(RestrictionKind.RECEIPTS_REQUIRED),
         _restricted(RestrictionKind.NO_QUESTIONS_ASKED_OFF),
     )
+    .join(Customer, Customer.id == Ticket.customer_id)
     .outerjoin(Order, Order.id == Ticket.order_id)
     .outerjoin(CustomerValue, CustomerValue.customer_id == Ticket.customer_id)
     .outerjoin(*segment_adapter.JOIN)
@@ -164,10 +165,11 @@ _INPUTS_AND_SPENT = _INPUTS.add_columns(_spent(BudgetPeriod.DAY), _spent(BudgetP
 
 
 class Inputs(NamedTuple):
-    """The ticket (now in the session), its order, and the facts the decision looks at."""
+    """The ticket, order and customer (now in the session), and the facts the decision uses."""
 
     ticket: Ticket
     order: Order | None
+    customer: Customer
     facts: Facts
 
 
@@ -177,9 +179,10 @@ def inputs_for(
 ) -> Inputs:
     """Everything the pure decision looks at, in one query.
 
-    The ticket and its order come back as ORM objects (so the reply a grant sends finds the
-    ticket in the session), with the CLV, the RFM segment, the manager's restrictions and the
-    repeat claims as joined columns and scalar subqueries. ``spent`` is the actor's budget as a
+    The ticket, its order and its customer come back as ORM objects (so the reply a grant
+    sends, and the survey invitation it triggers, find them in the session while the caller
+    holds them), with the CLV, the RFM segment, the manager's restrictions and the repeat
+    claims as joined columns and scalar subqueries. ``spent`` is the actor's budget as a
     grant has just locked and read it; without it the counters are read here too (a
     recommendation locks nothing).
     """
@@ -194,9 +197,9 @@ def inputs_for(
     row = session.execute(_INPUTS if spent is not None else _INPUTS_AND_SPENT, params).first()
     if row is None:
         raise NotFound(f"no ticket with id {ticket_id}", field="ticket_id")
-    ticket, order, clv, segment, claims, receipts, nqa_off = row[:7]
+    ticket, order, customer, clv, segment, claims, receipts, nqa_off = row[:8]
     if spent is None:
-        spent = {BudgetPeriod.DAY: Decimal(row[7] or 0), BudgetPeriod.MONTH: Decimal(row[8] or 0)}
+        spent = {BudgetPeriod.DAY: Decimal(row[8] or 0), BudgetPeriod.MONTH: Decimal(row[9] or 0)}
     named = segment_adapter.named(segment)
     facts = Facts(
         role=role,
@@ -213,7 +216,7 @@ def inputs_for(
         receipts_required=bool(receipts),
         no_questions_asked_off=bool(nqa_off),
     )
-    return Inputs(ticket, order, facts)
+    return Inputs(ticket, order, customer, facts)
 
 
 def recommendation_for(
