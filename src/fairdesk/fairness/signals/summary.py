@@ -85,13 +85,20 @@ class Summaries:
 
     @classmethod
     def from_frame(cls, frame: pl.DataFrame) -> Summaries:
-        frame = frame.sort("customer_id")
+        """Build from a frame of the query's columns; the counts are views of the frame's
+        Int64 columns where they can be (no copy of a million-row frame that is already
+        in ``customer_id`` order and has no nulls)."""
+        if not frame.get_column("customer_id").is_sorted():
+            frame = frame.sort("customer_id")
         data: dict[str, Any] = {
-            "customer_id": frame.get_column("customer_id").to_numpy().astype(np.int64),
+            "customer_id": frame.get_column("customer_id").to_numpy().astype(np.int64, copy=False),
             "segment": np.array(frame.get_column("segment").to_list(), dtype=object),
         }
         for name in COUNTS:
-            data[name] = frame.get_column(name).fill_null(0).to_numpy().astype(np.int64)
+            column = frame.get_column(name)
+            if column.null_count():
+                column = column.fill_null(0)
+            data[name] = column.to_numpy().astype(np.int64, copy=False)
         return cls(**data)
 
     def row(self, i: int) -> dict[str, Any]:
@@ -259,7 +266,9 @@ def load_summaries(session: Session, thresholds: Thresholds) -> Summaries:
         buffer.seek(0)
         if buffer.getbuffer().nbytes == 0:
             return Summaries.from_frame(pl.DataFrame(schema=schema))
-        return Summaries.from_frame(pl.read_csv(buffer, schema=schema))
+        frame = pl.read_csv(buffer, schema=schema)
+        buffer.close()  # the CSV text is not needed next to the frame
+        return Summaries.from_frame(frame)
     rows = session.execute(query).all()
     frame = pl.DataFrame([tuple(r) for r in rows], schema=schema, orient="row")
     return Summaries.from_frame(frame)
