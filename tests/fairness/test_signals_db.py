@@ -261,3 +261,20 @@ def test_cases_opened_together_get_the_dossier_each_would_get_alone(
         (str(c.id), {"customer_id": c.customer_id, "score": c.score, "kinds": c.signal_kinds})
         for c in sorted(opened, key=lambda c: c.id)
     ]
+
+
+def test_dossier_history_masks_abusive_words_in_ticket_subjects(session: Session) -> None:
+    bystanders(session)
+    c = not_received_exploiter(session)
+    rude = session.scalars(select(Ticket).where(Ticket.customer_id == c.id)).first()
+    assert rude is not None
+    rude.subject = "Where is my parcel, you useless idiot"
+    session.flush()
+    result = cases.scan(session, thresholds=T, open_them=True, now=NOW)
+    (case,) = result.opened
+    (shown,) = [
+        e["text"] for e in case.dossier["history"] if e["kind"] == "ticket" and e["ref"] == rude.id
+    ]
+    assert shown.startswith(f"{rude.reference} Where is my parcel")
+    assert "idiot" not in shown and "useless" not in shown
+    assert rude.subject.endswith("useless idiot")  # the stored subject is untouched

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from fairdesk.auth.models import StaffUser
 from fairdesk.clv import service as clv_service
 from fairdesk.customers.models import Customer, Order, OrderStatus
+from fairdesk.fairness.protection.masking import masked_subject
 from fairdesk.fairness.signals.compute import Found
 from fairdesk.fairness.signals.evidence import chunks
 from fairdesk.goodwill.models import Gesture, GestureStatus
@@ -201,7 +202,8 @@ def _history(rows: _Rows, customer_id: int) -> list[dict[str, Any]]:
                 "at": t.created_at,
                 "kind": "ticket",
                 "ref": t.id,
-                "text": f"{t.reference} {t.subject} ({t.category or 'no category'}, {t.status})",
+                "text": f"{t.reference} {masked_subject(t.subject)} "
+                f"({t.category or 'no category'}, {t.status})",
             }
         )
     for g in rows.gestures[customer_id]:
