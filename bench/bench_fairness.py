@@ -16,7 +16,8 @@ Timed, each in a fresh child process so its peak memory (max RSS) is its own:
 * **fairdesk scan --open**: the same, then storing every signal (multi-row INSERTs) and
   opening every case with its dossier (built a chunk of customers at a time); run twice:
   the first scan (stored signals and cases of an earlier run are deleted first, so
-  ``--reuse`` times a first scan too), then the daily recompute;
+  ``--reuse`` times a first scan too; the append-only audit log keeps its entries), then
+  the daily recompute;
 * **per-customer ORM loop**: what a quick script would do - for each customer, load their
   orders, tickets, gestures, triaged messages and ratings through the ORM and count in
   Python; timed on 2,000 random customers and extrapolated (pandas is not a dependency).
@@ -375,7 +376,6 @@ def child_compute(url: str) -> dict[str, Any]:
 def child_scan(url: str) -> dict[str, Any]:
     from sqlalchemy import delete
 
-    from fairdesk.auth.models import AuditEntry
     from fairdesk.config import Settings
     from fairdesk.fairness import cases
     from fairdesk.fairness.models import FairnessCase, FairnessSignal
@@ -385,7 +385,6 @@ def child_scan(url: str) -> dict[str, Any]:
     with unit_of_work(engine) as session:  # a reused database: make the first scan a first
         session.execute(delete(FairnessCase))
         session.execute(delete(FairnessSignal))
-        session.execute(delete(AuditEntry).where(AuditEntry.action == "fairness.case.open"))
     runs = []
     for _ in range(2):
         t0 = time.perf_counter()
