@@ -13,7 +13,7 @@ from fairdesk.auth.models import AuditEntry, Role, StaffUser
 from fairdesk.config import Settings
 from fairdesk.customers.models import Customer, LifecycleStatus, OrderStatus
 from fairdesk.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from fairdesk.fairness import decisions, restrictions
+from fairdesk.fairness import decisions, parting, restrictions
 from fairdesk.fairness.decisions import DecisionInput
 from fairdesk.fairness.models import (
     CaseStatus,
@@ -24,8 +24,12 @@ from fairdesk.fairness.models import (
     RestrictionKind,
 )
 from fairdesk.outbox.models import OutboxItem
+from fairdesk.tickets.models import Message, MessageKind
+from fairdesk.triage.models import MessageTriage
 from tests.factories import make_customer, make_order, make_user
 from tests.fairness.case_helpers import make_case, make_signal
+from tests.fairness.signal_helpers import claim, delivered_order
+from tests.feedback.helpers import add_comment
 
 
 def _count(session: Session, model: type[Any]) -> int:
@@ -190,6 +194,46 @@ def test_part_ways_with_erase_anonymises_but_keeps_the_record(
     assert case.dossier["customer"]["email"] is None
     assert session.get(type(order), order.id) is not None  # the ledger stays
     assert decision.reason == "Threats to staff" and decision.retention == "erase"
+
+
+def test_part_ways_with_erase_erases_the_words_but_keeps_the_counts(
+    session: Session, manager: StaffUser
+) -> None:
+    customer = make_customer(session, first_name="Mallory")
+    order = delivered_order(session, customer)
+    ticket = claim(
+        session,
+        customer,
+        order,
+        category="quality",
+        body="You useless idiot, my address is 12 Elm Road and the bag split.",
+    )
+    answer = add_comment(
+        session, customer, "Mallory here, 12 Elm Road, call me", ticket=ticket, csat=2
+    )
+    other = make_customer(session)
+    kept = claim(session, other, delivered_order(session, other), category="delivery")
+    session.flush()
+    messages_before = _count(session, Message)
+    _part(session, manager, customer, "erase")
+    session.flush()
+    session.refresh(ticket)
+    assert ticket.subject == parting.ERASED_SUBJECT
+    written = session.scalars(
+        select(Message).where(Message.ticket_id == ticket.id, Message.kind != MessageKind.EVENT)
+    ).all()
+    assert written and {m.body for m in written} == {parting.ERASED_TEXT}
+    assert _count(session, Message) == messages_before  # rows (and so times, counts) stay
+    triage = session.scalars(select(MessageTriage).where(MessageTriage.ticket_id == ticket.id))
+    (row,) = triage.all()
+    assert row.abusive and row.spans == []  # exposure still counted, no span into erased text
+    session.refresh(answer)
+    assert answer.comment == "" and answer.csat == 2
+    session.refresh(kept)
+    assert kept.subject == "About my order"  # another customer's case is untouched
+    assert "Elm Road" not in " ".join(
+        m.body for m in session.scalars(select(Message).where(Message.ticket_id == kept.id))
+    )
 
 
 BAD_INPUT = [
