@@ -7,7 +7,9 @@ queries and Python, on both SQLite and PostgreSQL.
 
 from __future__ import annotations
 
-from datetime import date
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime, time, timedelta
 from math import ceil
 from typing import Any
 
@@ -20,7 +22,8 @@ from fairdesk.demo import build_demo, stream
 from fairdesk.demo.tickets import add_tickets
 from fairdesk.feedback.surveys.models import InvitationStatus, SurveyAnswer, SurveyInvitation
 from fairdesk.goodwill.models import Gesture, GestureStatus
-from fairdesk.scorecard.buckets import BASE
+from fairdesk.scorecard.buckets import BASE, bucket_of, quantile
+from fairdesk.scorecard.figures import Figures
 from fairdesk.scorecard.query import parse
 from fairdesk.scorecard.rollup import rebuild
 from fairdesk.scorecard.service import Scorecard, scorecard
@@ -159,3 +162,55 @@ def test_incremental_rebuild_equals_full(demo: Session) -> None:
     again = _card(demo)
     assert again.overall == full.overall
     assert [r.figures for r in again.rows] == [r.figures for r in full.rows]
+
+
+def test_a_period_inside_the_data_counts_only_its_weeks(demo: Session) -> None:
+    """Distributions are running totals: a period's counts are two totals' difference.
+
+    The middle third of the demo's weeks, per channel and per week: every CSAT count is the
+    raw answers', and every first-response median and p90 is the one the raw tickets of
+    exactly those weeks give in the same buckets.
+    """
+    weeks = [w for w, _ in _card(demo).weeks]
+    first, last = weeks[len(weeks) // 3], weeks[2 * len(weeks) // 3]
+    until = last + timedelta(days=6)
+    sc = scorecard(demo, parse(since=str(first), until=str(until), by="channel", today=until))
+    start = datetime.combine(first, time(), tzinfo=UTC)
+    end = datetime.combine(until + timedelta(days=1), time(), tzinfo=UTC)
+    tickets = demo.scalars(
+        select(Ticket).where(Ticket.created_at >= start, Ticket.created_at < end)
+    ).all()
+
+    def frt(ts: Iterable[Ticket]) -> Counter[int]:
+        return Counter(
+            bucket_of(_minutes(t.created_at, t.first_responded_at))
+            for t in ts
+            if t.first_responded_at is not None
+        )
+
+    def check(figures: Figures, ts: Sequence[Ticket]) -> None:
+        assert figures.tickets == len(ts)
+        assert figures.frt_median == pytest.approx(quantile(frt(ts), 0.5))
+        assert figures.frt_p90 == pytest.approx(quantile(frt(ts), 0.9))
+
+    assert len(tickets) > 5
+    check(sc.overall, tickets)
+    for row in sc.rows:
+        check(row.figures, [t for t in tickets if t.channel == row.value])
+    for week, figures in sc.weeks:
+        monday = datetime.combine(week, time(), tzinfo=UTC)
+        check(figures, [t for t in tickets if monday <= t.created_at < monday + timedelta(7)])
+    csat = [
+        c
+        for c in demo.scalars(
+            select(SurveyAnswer.csat)
+            .join(SurveyInvitation, SurveyInvitation.id == SurveyAnswer.invitation_id)
+            .where(
+                SurveyInvitation.sent_at >= start,
+                SurveyInvitation.sent_at < end,
+            )
+        )
+        if c is not None
+    ]
+    assert sc.overall.csat.n == len(csat) > 0
+    assert sc.overall.csat.value == pytest.approx(100 * sum(c >= 4 for c in csat) / len(csat))

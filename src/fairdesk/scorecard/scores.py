@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
-from scipy import stats as sps
+from scipy import special
 
 from fairdesk.feedback.surveys.metrics import (
     CES_RANGE,
@@ -65,7 +65,9 @@ def ces(counts: Counts, *, z: float = Z95) -> CesResult:
     if n == 1:
         return CesResult(1, mean, low, high, easy)
     var = sum(k * (s - mean) ** 2 for s, k in counts.items()) / (n - 1)
-    level = 2 * sps.norm.cdf(z) - 1
-    t = float(sps.t.ppf(0.5 + level / 2, n - 1))
+    # The special functions scipy.stats wraps, without its per-call overhead (a page asks for
+    # hundreds of cells).
+    level = 2 * float(special.ndtr(z)) - 1
+    t = float(special.stdtrit(n - 1, 0.5 + level / 2))
     half = t * math.sqrt(var / n)
     return CesResult(n, mean, max(low, mean - half), min(high, mean + half), easy)

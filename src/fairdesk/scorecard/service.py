@@ -7,9 +7,9 @@ thousand tickets as for a million. An agent's scorecard is their own agent row o
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, select
@@ -26,21 +26,15 @@ from fairdesk.scorecard.models import (
     ScorecardBuild,
     ScorecardCohort,
     ScorecardComplaint,
-    ScorecardHistogram,
-    ScorecardScore,
+    ScorecardDistribution,
 )
 from fairdesk.scorecard.query import ScorecardQuery
-from fairdesk.scorecard.rollup import last_build
+from fairdesk.scorecard.rollup import last_build, totals_at
 from fairdesk.segments.models import Segment
 
 COHORT_DIMENSIONS = ("segment", "persona")
-Table = (
-    type[ScorecardActivity]
-    | type[ScorecardScore]
-    | type[ScorecardHistogram]
-    | type[ScorecardComplaint]
-    | type[ScorecardCohort]
-)
+Table = type[ScorecardActivity] | type[ScorecardComplaint] | type[ScorecardCohort]
+DURATIONS = ("frt", "ttr")  # distribution metrics read as minute histograms; others are scores
 
 
 @dataclass(frozen=True)
@@ -104,10 +98,8 @@ class _Reader:
     def read(self) -> None:
         for weekly in (True, False):
             self._activity(weekly)
-            self._counts(ScorecardScore, ScorecardScore.question, ScorecardScore.score, weekly)
-            self._counts(
-                ScorecardHistogram, ScorecardHistogram.metric, ScorecardHistogram.bucket, weekly
-            )
+        self._weekly_distributions()
+        self._value_distributions()
         self._cohorts()
 
     def _activity(self, weekly: bool) -> None:
@@ -120,25 +112,37 @@ class _Reader:
         ).mappings():
             cells[row["key"]].activity.add(dict(row))
 
-    def _counts(
-        self,
-        t: type[ScorecardScore] | type[ScorecardHistogram],
-        group: Any,
-        item: Any,
-        weekly: bool,
-    ) -> None:
-        key = t.week if weekly else t.value
-        cells = self._cells(weekly)
-        stmt = (
-            select(key, group, item, func.sum(t.n))
-            .where(self._cond(t, weekly=weekly))
-            .group_by(key, group, item)
+    def _weekly_distributions(self) -> None:
+        """Each week's counts for the base cell: its running totals less the week before's."""
+        t = ScorecardDistribution
+        dim, value = self.base
+        cell = (t.dimension == dim, t.value == value)
+        before = self.q.first_week - timedelta(days=1)
+        previous = {r.metric: r.counts for r in self.session.scalars(totals_at(before, *cell))}
+        rows = self.session.scalars(
+            select(t)
+            .where(*cell, t.week >= self.q.first_week, t.week <= self.q.until)
+            .order_by(t.week)
         )
-        rows: list[Any] = list(self.session.execute(stmt))
-        for k, g, i, n in rows:
-            cell = cells[k]
-            target = cell.scores if t is ScorecardScore else cell.histograms
-            target[g][int(i)] += int(n)
+        for r in rows:
+            _target(self.weekly[r.week], r.metric)[r.metric] += _less(
+                r.counts, previous.get(r.metric, {})
+            )
+            previous[r.metric] = r.counts
+
+    def _value_distributions(self) -> None:
+        """Per breakdown value, the totals at the period's end less those before its start."""
+        t = ScorecardDistribution
+        cell = [t.dimension == self.by]
+        if self.only_value is not None:
+            cell.append(t.value == self.only_value)
+        before = self.q.first_week - timedelta(days=1)
+        start = {
+            (r.value, r.metric): r.counts for r in self.session.scalars(totals_at(before, *cell))
+        }
+        for r in self.session.scalars(totals_at(self.q.until, *cell)):
+            counts = _less(r.counts, start.get((r.value, r.metric), {}))
+            _target(self.values[r.value], r.metric)[r.metric] += counts
 
     def _cohorts(self) -> None:
         if self.only_value is not None:
@@ -186,6 +190,17 @@ class _Reader:
             out.p_alive_sum += cell.p_alive_sum
             out.clv_sum += cell.clv_sum
         return out
+
+
+def _less(total: dict[str, int], earlier: dict[str, int]) -> Counter[int]:
+    """Running totals less earlier ones: what was counted in between, by key."""
+    return Counter(
+        {int(k): n - earlier.get(k, 0) for k, n in total.items() if n != earlier.get(k, 0)}
+    )
+
+
+def _target(cell: CellSums, metric: str) -> dict[str, Counter[int]]:
+    return cell.histograms if metric in DURATIONS else cell.scores
 
 
 def _labels(session: Session, by: str, values: list[str]) -> dict[str, str]:
