@@ -12,6 +12,7 @@ and there is no ticket without a key.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -76,11 +77,13 @@ class Server:
             except httpx.TransportError:
                 pass
             time.sleep(0.1)
+        self.kill9()  # not left behind, respawning workers, when the test fails here
         raise AssertionError(f"server did not start:\n{self.log.read_text()[-3000:]}")
 
     def kill9(self) -> None:
         assert self.proc is not None
-        os.killpg(self.proc.pid, signal.SIGKILL)
+        with contextlib.suppress(ProcessLookupError):  # already gone: a failed start
+            os.killpg(self.proc.pid, signal.SIGKILL)
         self.proc.wait(timeout=10)
 
 
@@ -109,7 +112,8 @@ class Load:
                     "subject": MARK + key,
                     "body": "My order has not arrived.",
                 }
-                while True:  # the same request, under the same key, until it is answered
+                # The same request, under the same key, until it is answered (or the test ends).
+                while not self.stop.is_set():
                     try:
                         resp = http.post(
                             self.url, json=body, headers={**self.headers, "Idempotency-Key": key}

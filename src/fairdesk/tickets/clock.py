@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from fairdesk.db.committed_cache import CommittedCache
 from fairdesk.tickets.models import Priority, SlaCalendar, SlaPolicy, Ticket
 from fairdesk.tickets.sla import BusinessCalendar, add_business_time, business_time_between
 
@@ -24,29 +27,89 @@ def calendar_of(session: Session, policy: SlaPolicy | None) -> BusinessCalendar:
     if policy is None or policy.calendar_id is None:
         return ALWAYS_OPEN
     row = session.get(SlaCalendar, policy.calendar_id)
-    if row is None:
-        return ALWAYS_OPEN
+    return ALWAYS_OPEN if row is None else _calendar(row)
+
+
+def _calendar(row: SlaCalendar) -> BusinessCalendar:
     return BusinessCalendar.from_config(
         timezone=row.timezone, hours=row.hours, holidays=row.holidays
     )
 
 
+@dataclass(frozen=True)
+class PolicyTerms:
+    """What a ticket's clock needs of an SLA policy, with its calendar already built."""
+
+    id: int
+    priority: Priority
+    segment: str | None
+    first_response_minutes: int
+    resolution_minutes: int
+    calendar: BusinessCalendar
+
+
+@dataclass(frozen=True)
+class SlaTerms:
+    """Every policy a clock may use, read once and shared by the intakes of this process."""
+
+    active: dict[Priority, tuple[PolicyTerms, ...]]  # per priority, in id order
+    by_id: dict[int, PolicyTerms]  # inactive ones too: a ticket keeps its policy's promise
+
+
+def _load_terms(session: Session) -> SlaTerms:
+    policies = session.scalars(select(SlaPolicy).order_by(SlaPolicy.id)).all()
+    used = {p.calendar_id for p in policies if p.calendar_id is not None}
+    calendars = {
+        row.id: _calendar(row)
+        for row in (
+            session.scalars(select(SlaCalendar).where(SlaCalendar.id.in_(used))) if used else ()
+        )
+    }
+    active: defaultdict[Priority, list[PolicyTerms]] = defaultdict(list)
+    by_id: dict[int, PolicyTerms] = {}
+    for row in policies:
+        terms = PolicyTerms(
+            id=row.id,
+            priority=Priority(row.priority),
+            segment=row.segment,
+            first_response_minutes=row.first_response_minutes,
+            resolution_minutes=row.resolution_minutes,
+            calendar=calendars.get(row.calendar_id or 0, ALWAYS_OPEN),
+        )
+        by_id[row.id] = terms
+        if row.active:
+            active[terms.priority].append(terms)
+    return SlaTerms(active={p: tuple(ts) for p, ts in active.items()}, by_id=by_id)
+
+
+# Every new ticket needs its policy and calendar; they change a few times a year.
+sla_terms = CommittedCache((SlaPolicy, SlaCalendar), _load_terms)
+
+
 def policy_for(
     session: Session, priority: Priority, segment: str | None = None
-) -> SlaPolicy | None:
+) -> PolicyTerms | None:
     """The active policy for this priority; a segment-specific one wins over the general one."""
-    rows = session.scalars(
-        select(SlaPolicy)
-        .where(SlaPolicy.active, SlaPolicy.priority == priority)
-        .order_by(SlaPolicy.id)
-    ).all()
+    rows = sla_terms.get(session).active.get(priority, ())
     specific = [p for p in rows if segment is not None and p.segment == segment]
     general = [p for p in rows if p.segment is None]
     chosen = specific or general
     return chosen[0] if chosen else None
 
 
-def targets(policy: SlaPolicy | None, priority: Priority) -> tuple[timedelta, timedelta]:
+def terms_of(session: Session, ticket: Ticket) -> PolicyTerms | None:
+    """The policy the ticket's clock runs on (set by ``start``).
+
+    A policy created in another process moments ago may not be in this one's terms yet:
+    then it is read afresh, so a promise or a resumed clock never falls back to defaults.
+    """
+    if ticket.sla_policy_id is None:
+        return None
+    found = sla_terms.get(session).by_id.get(ticket.sla_policy_id)
+    return found or _load_terms(session).by_id.get(ticket.sla_policy_id)
+
+
+def targets(policy: PolicyTerms | None, priority: Priority) -> tuple[timedelta, timedelta]:
     if policy is None:
         first, resolve = DEFAULT_TARGETS[priority]
     else:
@@ -57,7 +120,7 @@ def targets(policy: SlaPolicy | None, priority: Priority) -> tuple[timedelta, ti
 def start(session: Session, ticket: Ticket, *, now: datetime) -> None:
     """Set the due times of a new ticket (or one whose priority changed)."""
     policy = policy_for(session, Priority(ticket.priority))
-    cal = calendar_of(session, policy)
+    cal = policy.calendar if policy else ALWAYS_OPEN
     first, resolve = targets(policy, Priority(ticket.priority))
     ticket.sla_policy_id = policy.id if policy else None
     begin = ticket.created_at or now
@@ -69,13 +132,14 @@ def start(session: Session, ticket: Ticket, *, now: datetime) -> None:
 def promised_response(session: Session, ticket: Ticket) -> str:
     """Plain words for the acknowledgement: 'within 8 business hours'.
 
-    The promise is the ticket's own policy (set by ``start``), read through the session's
-    identity map rather than looked up again.
+    The promise is the ticket's own policy (set by ``start``), from the shared terms rather
+    than looked up again.
     """
-    policy = session.get(SlaPolicy, ticket.sla_policy_id) if ticket.sla_policy_id else None
+    policy = terms_of(session, ticket)
     first, _ = targets(policy, Priority(ticket.priority))
     hours = first.total_seconds() / 3600
-    unit = "business hours" if not calendar_of(session, policy).always_open else "hours"
+    always_open = policy is None or policy.calendar.always_open
+    unit = "business hours" if not always_open else "hours"
     if hours < 1:
         return f"within {int(first.total_seconds() // 60)} minutes"
     return f"within {hours:g} {unit if hours != 1 else unit[:-1]}"
@@ -90,9 +154,8 @@ def resume(session: Session, ticket: Ticket, *, now: datetime) -> None:
     """Push due times back by the business time spent waiting on the customer."""
     if ticket.sla_paused_at is None:
         return
-    cal = calendar_of(
-        session, session.get(SlaPolicy, ticket.sla_policy_id) if ticket.sla_policy_id else None
-    )
+    policy = terms_of(session, ticket)
+    cal = policy.calendar if policy else ALWAYS_OPEN
     waited = business_time_between(ticket.sla_paused_at, now, cal)
     if ticket.first_responded_at is None and ticket.first_response_due_at is not None:
         ticket.first_response_due_at = add_business_time(ticket.first_response_due_at, waited, cal)

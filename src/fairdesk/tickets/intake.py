@@ -92,17 +92,20 @@ def _split_name(name: str | None) -> tuple[str, str]:
     return (parts[0] if parts else "", parts[1] if len(parts) > 1 else "")
 
 
-def resolve_customer(session: Session, incoming: Incoming) -> Customer:
-    """Find the writer by id, external id or e-mail; anyone else becomes a new customer."""
+def resolve_customer(session: Session, incoming: Incoming) -> tuple[Customer, bool]:
+    """Find the writer by id, external id or e-mail; anyone else becomes a new customer.
+
+    Also says whether the customer was created here (a first contact has no history).
+    """
     if incoming.customer_id is not None:
         found = session.get(Customer, incoming.customer_id)
         if found is None:
             raise NotFound(f"no customer with id {incoming.customer_id}", field="customer.id")
-        return found
+        return found, False
     if incoming.external_id is not None:
         found = session.scalar(select(Customer).where(Customer.external_id == incoming.external_id))
         if found is not None:
-            return found
+            return found, False
         if incoming.email is None:
             raise NotFound(
                 f"no customer with external_id {incoming.external_id!r}",
@@ -113,7 +116,7 @@ def resolve_customer(session: Session, incoming: Incoming) -> Customer:
         select(Customer).where(func.lower(Customer.email) == email).order_by(Customer.id).limit(1)
     )
     if found is not None:
-        return found
+        return found, False
     first, last = _split_name(incoming.name)
     customer = Customer(
         email=email,
@@ -125,7 +128,7 @@ def resolve_customer(session: Session, incoming: Incoming) -> Customer:
     )
     session.add(customer)
     session.flush()
-    return customer
+    return customer, True
 
 
 def _thread_target(session: Session, incoming: Incoming, customer: Customer) -> Ticket | None:
@@ -256,7 +259,7 @@ def receive(session: Session, incoming: Incoming, *, now: datetime | None = None
             ticket = session.get(Ticket, seen.ticket_id)
             assert ticket is not None
             return IntakeResult(ticket=ticket, message=seen, created=False, duplicate=True)
-    customer = resolve_customer(session, incoming)
+    customer, first_contact = resolve_customer(session, incoming)
     ticket = _thread_target(session, incoming, customer)
     created = ticket is None
     if ticket is None:
@@ -285,7 +288,7 @@ def receive(session: Session, incoming: Incoming, *, now: datetime | None = None
         clock.start(session, ticket, now=now)
         if get_settings().auto_assign:
             # Round-robin, narrowed by staff protection (senior queue, abuse spread).
-            protection_routing.assign(session, ticket, now=now)
+            protection_routing.assign(session, ticket, now=now, first_contact=first_contact)
         session.add(ticket)
         session.flush()
     else:

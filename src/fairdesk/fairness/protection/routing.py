@@ -90,12 +90,21 @@ def _pick_senior(
 
 
 def assign(
-    session: Session, ticket: Ticket, *, now: datetime, exclude: set[int] | None = None
+    session: Session,
+    ticket: Ticket,
+    *,
+    now: datetime,
+    exclude: set[int] | None = None,
+    first_contact: bool = False,
 ) -> int | None:
     """Give the ticket its assignee under the protection rules above; None when nobody is in.
 
     Intake calls it for every new ticket, and the away hand-over for every ticket it moves.
+    ``first_contact``: the customer was created in this very transaction, so no manager can
+    have routed them and they have sent nothing yet: rule 3 without reading either.
     """
+    if first_contact:
+        return assignment.auto_assign(session, ticket, now=now, exclude=exclude or None)
     exclude = set(exclude or ())
     routed = session.get(CustomerRouting, ticket.customer_id)
     since = now - timedelta(days=get_settings().protection_abuse_days)
