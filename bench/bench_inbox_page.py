@@ -44,6 +44,7 @@ from fairdesk.customers.models import Customer
 from fairdesk.db.migrate import is_initialised, upgrade
 from fairdesk.db.session import build_engine, unit_of_work
 from fairdesk.tickets.models import Message, Ticket
+from fairdesk.triage.abuse import snippet
 from fairdesk.triage.models import TicketTriage
 
 PG_DB = "bench_inbox"
@@ -204,7 +205,7 @@ def _ticket_row(n: int, rng: random.Random, now: datetime, agent_ids: list[int])
     }
 
 
-def _triage_row(ticket_id: int, rng: random.Random, now: datetime) -> dict[str, Any]:
+def _triage_row(ticket_id: int, rng: random.Random, now: datetime, preview: str) -> dict[str, Any]:
     urgency = rng.random() ** 3
     abusive = rng.random() < 0.02
     return {
@@ -218,6 +219,7 @@ def _triage_row(ticket_id: int, rng: random.Random, now: datetime) -> dict[str, 
         "threat": abusive and rng.random() < 0.2,
         "messages": 1,
         "updated_at": now,
+        "preview": preview,
     }
 
 
@@ -265,30 +267,35 @@ def _seed(engine: Engine, tickets: int) -> None:
             conn.execute(insert(Ticket), rows)
         first_id = conn.scalar(select(func.min(Ticket.id)))
         assert first_id is not None
+        latest: dict[int, str] = {}  # each ticket's latest customer message, for its preview
         for lo in range(0, tickets, batch):
             msgs: list[dict[str, Any]] = []
             for tid in range(first_id + lo, first_id + min(lo + batch, tickets)):
                 at = now - timedelta(days=rng.randint(0, 700))
                 for k in range(rng.randint(1, 5)):
+                    body = "Hello, " + rng.choice(TOPICS).lower() + ". " * 20
+                    if k % 2 == 0:
+                        latest[tid] = body
                     msgs.append(
                         {
                             "ticket_id": tid,
                             "kind": "customer" if k % 2 == 0 else "reply",
                             "author_staff_id": None,
                             "channel": "email",
-                            "body": "Hello, " + rng.choice(TOPICS).lower() + ". " * 20,
+                            "body": body,
                             "created_at": at + timedelta(hours=k),
                             "email_message_id": None,
                             "meta": {},
                         }
                     )
             conn.execute(insert(Message), msgs)
-        # Every ticket's triage summary, as intake writes it: 1 in 10 urgent, 1 in 50 abusive.
+        # Every ticket's triage summary, as intake writes it: 1 in 10 urgent, 1 in 50 abusive,
+        # with the latest customer message's preview (these bodies have nothing to mask).
         for lo in range(0, tickets, batch):
             conn.execute(
                 insert(TicketTriage),
                 [
-                    _triage_row(tid, rng, now)
+                    _triage_row(tid, rng, now, snippet(latest[tid]))
                     for tid in range(first_id + lo, first_id + min(lo + batch, tickets))
                 ],
             )

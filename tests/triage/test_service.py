@@ -9,8 +9,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fairdesk.auth.models import AuditEntry, StaffUser
+from fairdesk.db.base import utcnow
 from fairdesk.errors import NotFound, ValidationFailed
-from fairdesk.tickets.models import Message, MessageKind
+from fairdesk.tickets import inbox_query
+from fairdesk.tickets.intake import Incoming, receive
+from fairdesk.tickets.models import IntakeChannel, Message, MessageKind
 from fairdesk.tickets.service import reply
 from fairdesk.triage import service as triage_service
 from fairdesk.triage.models import MessageTriage, TicketTriage
@@ -134,3 +137,33 @@ def test_retrain_refuses_too_little_data(session: Session, tmp_path: Path) -> No
     with pytest.raises(ValidationFailed, match="two categories"):
         triage_service.train_topic_model(session, path=tmp_path / "m.json")
     assert not (tmp_path / "m.json").exists()
+
+
+def test_the_inbox_preview_is_stored_masked_and_follows_the_latest_message(
+    session: Session,
+) -> None:
+    """Stored when the message is triaged, it is what the inbox computed when shown; a
+    summary without one (written before migration 0011) is previewed when shown."""
+    body = "Listen you useless b****, I know where you live. Where is my parcel?"
+    intake = write_in(session, body)
+    ticket_id = intake.ticket.id
+    summary = session.get(TicketTriage, ticket_id)
+    assert summary is not None and summary.preview is not None
+    assert "b****" not in summary.preview and summary.preview.endswith("Where is my parcel?")
+    assert summary.preview == inbox_query.latest_previews(session, [ticket_id])[ticket_id]
+    reply_in = receive(
+        session,
+        Incoming(
+            channel=IntakeChannel.PORTAL,
+            body="Sorry. It came today,   thank you!",
+            customer_id=intake.ticket.customer_id,
+            into_ticket_id=ticket_id,
+        ),
+    )
+    assert reply_in.ticket.id == ticket_id and not reply_in.created
+    session.refresh(summary)
+    assert summary.preview == "Sorry. It came today, thank you!"
+    summary.preview = None
+    session.flush()
+    (row,) = inbox_query.rows_for(session, [intake.ticket], now=utcnow())
+    assert row.preview == "Sorry. It came today, thank you!"

@@ -147,10 +147,8 @@ def _view_conditions(query: InboxQuery, viewer: StaffUser, now: datetime) -> lis
     return conds
 
 
-def _triage_conditions(query: InboxQuery) -> list[Any]:
-    """The triage filters on the ticket's summary: over all tickets, the matching summaries
-    found through their own indexes (few of 100,000); in a narrower view, a look-up of each
-    ticket's summary by its key (a few thousand probes, not a scan of every summary)."""
+def triage_filters(query: InboxQuery) -> list[Any]:
+    """The query's triage filters as conditions on the ticket's summary (``TicketTriage``)."""
     wanted: list[Any] = []
     if query.urgency is not None:
         wanted.append(TicketTriage.urgency_level == str(query.urgency))
@@ -162,6 +160,14 @@ def _triage_conditions(query: InboxQuery) -> list[Any]:
         wanted += [TicketTriage.sentiment > -SENTIMENT_CUT, TicketTriage.sentiment < SENTIMENT_CUT]
     if query.abusive:
         wanted.append(or_(TicketTriage.abusive, TicketTriage.threat))
+    return wanted
+
+
+def _triage_conditions(query: InboxQuery) -> list[Any]:
+    """The triage filters on the ticket's summary: over all tickets, the matching summaries
+    found through their own indexes (few of 100,000); in a narrower view, a look-up of each
+    ticket's summary by its key (a few thousand probes, not a scan of every summary)."""
+    wanted = triage_filters(query)
     if not wanted:
         return []
     if query.view is InboxView.ALL:

@@ -26,6 +26,8 @@ from fairdesk.triage.lexicon import abuse_lexicon
 from fairdesk.triage.result import AbuseResult, Evidence
 from fairdesk.triage.text import SENTENCE_END, Prepared, prepare, squeeze_repeats, trie_alternation
 
+SNIPPET_CHARS = 140  # the inbox's one-line preview of a customer message
+
 # Order matters: at one position the first kind that matches a whole word wins.
 _KINDS = ("slur", "insult", "weak_insult", "insult_adj", "profanity")
 _WINDOW = 80  # characters looked back for the person an insult is aimed at
@@ -245,6 +247,14 @@ def _merge(spans: Any) -> list[tuple[int, int]]:
         else:
             merged.append((start, end))
     return merged
+
+
+def snippet(text: str, limit: int = SNIPPET_CHARS) -> str:
+    """A one-line preview of already masked text, cut at a word."""
+    flat = " ".join(text.split())
+    if len(flat) <= limit:
+        return flat
+    return flat[:limit].rsplit(" ", 1)[0] + " …"
 
 
 def mask(text: str, spans: Any, char: str = "•") -> str:

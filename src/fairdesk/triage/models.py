@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Float, ForeignKey, Index, String
+from sqlalchemy import JSON, Float, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from fairdesk.db.base import Base, utcnow
@@ -64,9 +64,19 @@ class TicketTriage(Base):
     threat: Mapped[bool] = mapped_column(default=False)
     messages: Mapped[int] = mapped_column(default=0)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # The latest customer message as the inbox shows it (masked, one line), stored when it is
+    # triaged. NULL on summaries written before migration 0011: computed when shown.
+    preview: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (
         Index("ix_ticket_triage_urgency", "urgency"),
         Index("ix_ticket_triage_sentiment", "sentiment"),
         Index("ix_ticket_triage_abusive", "abusive"),
+        # The inbox's abuse filter: the few flagged tickets, without reading every summary.
+        Index(
+            "ix_ticket_triage_flagged",
+            "ticket_id",
+            sqlite_where=text("abusive OR threat"),
+            postgresql_where=text("abusive OR threat"),
+        ),
     )

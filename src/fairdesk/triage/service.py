@@ -23,7 +23,7 @@ from fairdesk.config import get_settings
 from fairdesk.db.base import utcnow
 from fairdesk.errors import NotFound, ValidationFailed
 from fairdesk.tickets.models import Message, MessageKind, Ticket, TicketStatus
-from fairdesk.triage.abuse import ABUSE_EVIDENCE, mask
+from fairdesk.triage.abuse import ABUSE_EVIDENCE, mask, snippet
 from fairdesk.triage.cases import similar_cases
 from fairdesk.triage.models import MessageTriage, TicketTriage
 from fairdesk.triage.result import Evidence, TriageResult
@@ -98,6 +98,7 @@ def triage_first_message(
     _fill(row, result)
     summary = TicketTriage(ticket_id=message.ticket_id)
     _summarise(summary, [row])
+    summary.preview = preview_of(message.body, row)
     session.add_all([row, summary])
     return row
 
@@ -137,6 +138,8 @@ def refresh_ticket(session: Session, ticket_id: int) -> TicketTriage | None:
         summary = TicketTriage(ticket_id=ticket_id)
         session.add(summary)
     _summarise(summary, rows)
+    latest = session.get(Message, rows[-1].message_id)  # in the session already at intake
+    summary.preview = preview_of(latest.body, rows[-1]) if latest is not None else None
     session.flush()
     return summary
 
@@ -158,6 +161,15 @@ def get_message_triage(session: Session, message_id: int) -> MessageTriage:
     """The stored triage of a customer message, triaging it first if it never was."""
     row = session.get(MessageTriage, message_id)
     return row if row is not None else triage_message(session, message_id)
+
+
+def preview_of(body: str, row: MessageTriage) -> str:
+    """The inbox's preview of a triaged message: masked as staff see it, on one line.
+
+    Stored in the ticket's summary when the message is triaged, so an inbox page reads 50
+    short strings instead of loading and masking 50 messages.
+    """
+    return snippet(masked_body(body, row))
 
 
 def masked_body(body: str, row: MessageTriage | None) -> str:

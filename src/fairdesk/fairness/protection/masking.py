@@ -25,8 +25,6 @@ from fairdesk.triage.abuse import mask
 from fairdesk.triage.models import MessageTriage
 from fairdesk.triage.triager import default_triager
 
-SNIPPET_CHARS = 140
-
 
 @dataclass(frozen=True)
 class Shown:
@@ -53,14 +51,6 @@ def masked_subject(subject: str) -> str:
     """A ticket subject with abusive words hidden (subjects are never stored masked)."""
     spans, *_ = _scan(subject)
     return mask(subject, spans) if spans else subject
-
-
-def snippet(text: str, limit: int = SNIPPET_CHARS) -> str:
-    """A one-line preview of already masked text, cut at a word."""
-    flat = " ".join(text.split())
-    if len(flat) <= limit:
-        return flat
-    return flat[:limit].rsplit(" ", 1)[0] + " …"
 
 
 def _shown(body: str, row: MessageTriage | None) -> Shown:
