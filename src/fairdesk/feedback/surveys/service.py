@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, exists, select
+from sqlalchemy import ColumnElement, Exists, and_, exists, literal, select
 from sqlalchemy.orm import Session
 
 from fairdesk.config import Settings, get_settings
@@ -72,20 +72,32 @@ def known_for(
         ).all()
     )
     recent: set[int] = set()
-    days = settings.survey_fatigue_days
-    if days > 0:
-        window = timedelta(days=days)
+    if settings.survey_fatigue_days > 0:
         recent = set(
             session.scalars(
                 select(SurveyInvitation.customer_id).where(
                     SurveyInvitation.customer_id.in_(customer_ids),
-                    SurveyInvitation.status.in_(SENT_STATUSES),
-                    SurveyInvitation.sent_at > now - window,
-                    SurveyInvitation.sent_at < now + window,
+                    *_within_fatigue(now, settings),
                 )
             ).all()
         )
     return Known(opted_out=opted, recent=recent)
+
+
+def _within_fatigue(now: datetime, settings: Settings) -> tuple[ColumnElement[bool], ...]:
+    """Invitations that count for the fatigue rule: sent (or answered) within the window."""
+    window = timedelta(days=settings.survey_fatigue_days)
+    return (
+        SurveyInvitation.status.in_(SENT_STATUSES),
+        SurveyInvitation.sent_at > now - window,
+        SurveyInvitation.sent_at < now + window,
+    )
+
+
+def _recently_surveyed(customer_id: int, now: datetime, settings: Settings) -> Exists:
+    return exists().where(
+        SurveyInvitation.customer_id == customer_id, *_within_fatigue(now, settings)
+    )
 
 
 def skip_reason(
@@ -214,22 +226,39 @@ def on_ticket_resolved(
 ) -> SurveyInvitation | None:
     """The hook of ``tickets.service.change_status``: one survey per solved ticket.
 
-    A ticket solved again after a reopening is not surveyed twice.
+    A ticket solved again after a reopening is not surveyed twice. It runs inside every reply
+    that solves a ticket (and so every goodwill grant), hence one query for all it must know:
+    whether this ticket was surveyed, and the customer's opt-out and fatigue facts.
     """
-    already = session.scalar(
-        select(SurveyInvitation.id)
-        .where(
-            SurveyInvitation.ticket_id == ticket.id,
-            SurveyInvitation.status.in_(SENT_STATUSES),
+    now = now or utcnow()
+    settings = get_settings()
+    cid = ticket.customer_id
+    fatigue = _recently_surveyed(cid, now, settings) if settings.survey_fatigue_days > 0 else None
+    already, opted_out, recent = session.execute(
+        select(
+            exists().where(
+                SurveyInvitation.ticket_id == ticket.id,
+                SurveyInvitation.status.in_(SENT_STATUSES),
+            ),
+            exists().where(SurveyOptOut.customer_id == cid),
+            fatigue if fatigue is not None else literal(False),
         )
-        .limit(1)
-    )
-    if already is not None:
+    ).one()
+    if already:
         return None
-    customer = session.get(Customer, ticket.customer_id)
+    customer = session.get(Customer, cid)
     if customer is None:
         return None
-    return invite(session, customer=customer, kind=SurveyKind.TICKET, ticket=ticket, now=now)
+    known = Known(opted_out={cid} if opted_out else set(), recent={cid} if recent else set())
+    return invite(
+        session,
+        customer=customer,
+        kind=SurveyKind.TICKET,
+        ticket=ticket,
+        now=now,
+        settings=settings,
+        known=known,
+    )
 
 
 def send_for_resolved(
