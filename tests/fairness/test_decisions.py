@@ -25,7 +25,7 @@ from fairdesk.fairness.models import (
 )
 from fairdesk.outbox.models import OutboxItem
 from fairdesk.tickets.models import Message, MessageKind
-from fairdesk.triage.models import MessageTriage
+from fairdesk.triage.models import MessageTriage, TicketTriage
 from tests.factories import make_customer, make_order, make_user
 from tests.fairness.case_helpers import make_case, make_signal
 from tests.fairness.signal_helpers import claim, delivered_order
@@ -227,6 +227,10 @@ def test_part_ways_with_erase_erases_the_words_but_keeps_the_counts(
     triage = session.scalars(select(MessageTriage).where(MessageTriage.ticket_id == ticket.id))
     (row,) = triage.all()
     assert row.abusive and row.spans == []  # exposure still counted, no span into erased text
+    summary = session.get(TicketTriage, ticket.id)
+    assert summary is not None and summary.preview is None and summary.abusive
+    untouched = session.get(TicketTriage, kept.id)
+    assert untouched is not None and untouched.preview  # another customer's preview stays
     session.refresh(answer)
     assert answer.comment == "" and answer.csat == 2
     session.refresh(kept)

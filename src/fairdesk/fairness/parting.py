@@ -22,13 +22,13 @@ from fairdesk.fairness.models import FairnessCase
 from fairdesk.feedback.surveys.models import SurveyAnswer
 from fairdesk.feedback.themes.models import ThemeMembership
 from fairdesk.tickets.models import Attachment, Message, MessageKind, Ticket
-from fairdesk.triage.models import MessageTriage
+from fairdesk.triage.models import MessageTriage, TicketTriage
 
 PART_WAYS_ACTION = "fairness.decision.part_ways"
 ERASED_NAME = "erased customer"
 ERASED_TEXT = "[erased when the business parted ways with this customer]"
 ERASED_SUBJECT = "[erased]"
-ERASED_ROWS = (Ticket, Message, MessageTriage, SurveyAnswer)  # reloaded after erasure
+ERASED_ROWS = (Ticket, Message, MessageTriage, TicketTriage, SurveyAnswer)  # reloaded after erasure
 # Orders still owed to the customer: placed and not yet delivered, refunded or cancelled.
 OPEN_ORDER_STATUSES = (OrderStatus.PENDING, OrderStatus.PAID)
 
@@ -97,6 +97,7 @@ def _erase_words(session: Session, customer_id: int) -> None:
         update(MessageTriage)
         .where(MessageTriage.ticket_id.in_(tickets))
         .values(spans=[], detail={}, urgency_reasons=[]),
+        update(TicketTriage).where(TicketTriage.ticket_id.in_(tickets)).values(preview=None),
         update(SurveyAnswer).where(SurveyAnswer.customer_id == customer_id).values(comment=""),
         delete(ThemeMembership).where(ThemeMembership.customer_id == customer_id),
     ):
