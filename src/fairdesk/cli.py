@@ -104,6 +104,9 @@ def _serve(host: str, port: int, workers: int = 1) -> None:
         port=port,
         workers=workers,
         log_level="info",
+        # Importing the app takes seconds of CPU; on a busy small machine uvicorn's default
+        # 5 s worker health check kills and respawns workers that are still starting.
+        timeout_worker_healthcheck=30,
     )
 
 
