@@ -162,6 +162,28 @@ def test_incremental_rebuild_equals_full(demo: Session) -> None:
     again = _card(demo)
     assert again.overall == full.overall
     assert [r.figures for r in again.rows] == [r.figures for r in full.rows]
+    assert again.pain_points == full.pain_points and again.top_complaints == full.top_complaints
+
+
+def test_incremental_rebuild_keeps_complaints_of_any_period(demo: Session) -> None:
+    """Complaints are running totals valid until the cell's next row: rebuilding from the
+    middle reopens and recloses the rows before it, and every period reads the same."""
+    weeks = [w for w, _ in _card(demo).weeks]
+    middle = weeks[len(weeks) // 2]
+    periods = [(weeks[0], weeks[-1]), (weeks[len(weeks) // 3], middle), (middle, weeks[-1])]
+
+    def cards() -> list[tuple[object, object]]:
+        out: list[tuple[object, object]] = []
+        for first, last in periods:
+            until = last + timedelta(days=6)
+            q = parse(since=str(first), until=str(until), by="segment", today=until)
+            sc = scorecard(demo, q)
+            out.append((sc.pain_points, sc.top_complaints))
+        return out
+
+    full = cards()
+    rebuild(demo, since=middle)
+    assert cards() == full
 
 
 def test_a_period_inside_the_data_counts_only_its_weeks(demo: Session) -> None:
@@ -214,3 +236,13 @@ def test_a_period_inside_the_data_counts_only_its_weeks(demo: Session) -> None:
     ]
     assert sc.overall.csat.n == len(csat) > 0
     assert sc.overall.csat.value == pytest.approx(100 * sum(c >= 4 for c in csat) / len(csat))
+    reasons: Counter[str] = Counter()
+    for answer in demo.scalars(
+        select(SurveyAnswer)
+        .join(SurveyInvitation, SurveyInvitation.id == SurveyAnswer.invitation_id)
+        .where(SurveyInvitation.sent_at >= start, SurveyInvitation.sent_at < end)
+    ):
+        if answer.csat is not None and answer.csat <= 3:
+            reasons.update(answer.reasons or [])
+    shown = {key: n for kind, key, n in sc.top_complaints if kind == "reason"}
+    assert shown and all(reasons[key] == n for key, n in shown.items())

@@ -29,12 +29,14 @@ from sqlalchemy import (
     insert,
     select,
     text,
+    update,
 )
 from sqlalchemy.orm import Session
 
 from fairdesk.db.base import UTCDateTime
 from fairdesk.scorecard import rollup_sql as q
 from fairdesk.scorecard.models import (
+    FOREVER,
     ScorecardActivity,
     ScorecardBuild,
     ScorecardCohort,
@@ -90,11 +92,11 @@ def rebuild(session: Session, *, since: date | None = None) -> RebuildResult:
     for sql in (
         q.ticket_cells(dialect),
         q.activity_insert(dialect),
-        q.complaint_insert(dialect),
         q.cohort_insert(dialect),
     ):
         _run(session, sql, since_param)
     _distributions(session, dialect, first_week)
+    _complaints(session, dialect, first_week)
     _drop_scratch(session)
     _analyze(session, pg=dialect.pg)
     rows = sum(
@@ -128,6 +130,79 @@ def _distributions(session: Session, dialect: q.Dialect, first_week: date | None
     rows = list(running_totals(weekly, totals))
     if rows:
         session.execute(insert(ScorecardDistribution), rows)
+
+
+Complaint = tuple[str, str, str, str]  # dimension, value, kind, key
+WeeklyComplaint = tuple[str, str, str, str, date | str, int, int]  # complaint, week, n, angry
+
+
+def _complaints(session: Session, dialect: q.Dialect, first_week: date | None) -> None:
+    """Write each complaint's running totals for the weeks rebuilt, with their validity.
+
+    The rows before ``first_week`` that were valid past it (their successors were just
+    deleted) are reopened to ``FOREVER``, then closed at their cell's first new week.
+    """
+    t = ScorecardComplaint
+    start: dict[Complaint, tuple[date, int, int]] = {}
+    if first_week is not None:
+        start = {
+            (r.dimension, r.value, r.kind, r.key): (r.week, r.n, r.angry)
+            for r in session.execute(complaints_at(first_week - timedelta(days=1)))
+        }
+        session.execute(
+            update(t)
+            .where(t.valid_until >= first_week)
+            .values(valid_until=FOREVER)
+            .execution_options(synchronize_session=False)
+        )
+    weekly: Iterable[WeeklyComplaint] = session.execute(text(q.complaint_increments(dialect)))
+    cells: dict[Complaint, dict[date, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
+    for dim, value, kind, key, wk, n, angry in weekly:
+        week = wk if isinstance(wk, date) else date.fromisoformat(wk)
+        sums = cells[(dim, value, kind, key)][week]
+        sums[0] += int(n)
+        sums[1] += int(angry or 0)
+    rows: list[dict[str, object]] = []
+    closed: list[dict[str, object]] = []
+    for cell, weeks in cells.items():
+        dim, value, kind, key = cell
+        ordered = sorted(weeks)
+        if cell in start:
+            week, n, angry = start[cell]
+            pk = {"dimension": dim, "value": value, "kind": kind, "key": key, "week": week}
+            closed.append({**pk, "valid_until": ordered[0]})
+        else:
+            n = angry = 0
+        for week, until in zip(ordered, [*ordered[1:], FOREVER], strict=True):
+            n += weeks[week][0]
+            angry += weeks[week][1]
+            rows.append(
+                {
+                    "dimension": dim,
+                    "value": value,
+                    "kind": kind,
+                    "key": key,
+                    "week": week,
+                    "valid_until": until,
+                    "n": n,
+                    "angry": angry,
+                }
+            )
+    if closed:
+        session.execute(update(t), closed)
+    if rows:
+        session.execute(insert(t), rows)
+
+
+def complaints_at(through: date) -> Select[str, str, str, str, date, int, int]:
+    """Every complaint's totals at ``through``: the rows whose validity holds that week.
+
+    Plain columns, not entities: the page reads thousands and loading objects triples it.
+    """
+    t = ScorecardComplaint
+    return select(t.dimension, t.value, t.kind, t.key, t.week, t.n, t.angry).where(
+        t.week <= through, t.valid_until > through
+    )
 
 
 def totals_at(through: date, *where: ColumnElement[bool]) -> Select[ScorecardDistribution]:

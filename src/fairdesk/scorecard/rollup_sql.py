@@ -373,7 +373,11 @@ def distribution_increments(d: Dialect) -> str:
     return f"SELECT dim, val, metric, wk, k, n FROM ({grouped}) g"
 
 
-def complaint_insert(d: Dialect) -> str:
+def complaint_increments(d: Dialect) -> str:
+    """Per week, dimension value and complaint (a topic, a low-CSAT reason), its new counts.
+
+    ``rollup.py`` turns these into the running totals ``scorecard_complaint`` keeps.
+    """
     join, reason = d.reasons("a")
     source = f"""
   SELECT {BREAKDOWN}, 'reason' AS kind, CAST({reason} AS VARCHAR(80)) AS key, angry
@@ -382,9 +386,8 @@ def complaint_insert(d: Dialect) -> str:
         d, source, ("kind", "key"), "COUNT(*) AS n, SUM(angry) AS angry", TICKET_DIMENSIONS
     )
     return f"""
-INSERT INTO scorecard_complaint (week, dimension, value, kind, key, n, angry)
-SELECT wk, dim, val, 'topic', topic, tickets, angry FROM sc_cell
-UNION ALL {reasons}
+SELECT dim, val, 'topic', topic, wk, tickets, angry FROM sc_cell
+UNION ALL SELECT dim, val, kind, key, wk, n, angry FROM ({reasons}) r
 """
 
 

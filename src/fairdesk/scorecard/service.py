@@ -25,15 +25,14 @@ from fairdesk.scorecard.models import (
     ScorecardActivity,
     ScorecardBuild,
     ScorecardCohort,
-    ScorecardComplaint,
     ScorecardDistribution,
 )
 from fairdesk.scorecard.query import ScorecardQuery
-from fairdesk.scorecard.rollup import last_build, totals_at
+from fairdesk.scorecard.rollup import complaints_at, last_build, totals_at
 from fairdesk.segments.models import Segment
 
 COHORT_DIMENSIONS = ("segment", "persona")
-Table = type[ScorecardActivity] | type[ScorecardComplaint] | type[ScorecardCohort]
+Table = type[ScorecardActivity] | type[ScorecardCohort]
 DURATIONS = ("frt", "ttr")  # distribution metrics read as minute histograms; others are scores
 
 
@@ -222,23 +221,25 @@ def _labels(session: Session, by: str, values: list[str]) -> dict[str, str]:
 def _complaints(
     session: Session, q: ScorecardQuery
 ) -> tuple[list[painpoints.PainPoint], list[tuple[str, str, int]]]:
-    t = ScorecardComplaint
-    counted = func.sum(t.n)
-    # Reasons count every low-CSAT answer; topics count their angry tickets.
-    n = func.sum(t.angry)
+    """Each complaint's counts in the period: its totals at the end less those before it."""
+    before = {
+        (r.dimension, r.value, r.kind, r.key): r
+        for r in session.execute(complaints_at(q.first_week - timedelta(days=1)))
+    }
     counts: painpoints.ComplaintCounts = {}
-    stmt = (
-        select(t.dimension, t.value, t.kind, t.key, counted, n)
-        .where(_period(t, q))
-        .group_by(t.dimension, t.value, t.kind, t.key)
-    )
-    for dim, value, kind, key, total, angry in session.execute(stmt):
-        count = int(total if kind == "reason" else angry or 0)
+    for r in session.execute(complaints_at(q.until)):
+        cell = (r.dimension, r.value, r.kind, r.key)
+        earlier = before.get(cell)
+        # Reasons count every low-CSAT answer; topics count their angry tickets.
+        if r.kind == "reason":
+            count = r.n - (earlier.n if earlier else 0)
+        else:
+            count = r.angry - (earlier.angry if earlier else 0)
         if count:
-            counts[(dim, value, kind, key)] = count
+            counts[cell] = count
     top = sorted(
         ((kind, key, c) for (dim, _v, kind, key), c in counts.items() if dim == "all"),
-        key=lambda x: -x[2],
+        key=lambda x: (-x[2], x[0], x[1]),  # ties by name, whatever order the rows came in
     )[: painpoints.TOP]
     return painpoints.complaints(counts), top
 
