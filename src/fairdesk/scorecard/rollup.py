@@ -84,7 +84,7 @@ def rebuild(session: Session, *, since: date | None = None) -> RebuildResult:
     session.execute(delete(ScorecardCohort).execution_options(synchronize_session=False))
     since_param = bindparam("since", start, type_=UTCDateTime())
     _drop_scratch(session)
-    _run(session, q.ticket_facts(dialect), since_param)
+    _run(session, q.ticket_facts(dialect, whole=first_week is None), since_param)
     _run(session, q.customer_facts(dialect), since_param)
     _run(session, q.answer_facts(dialect), since_param)
     if dialect.pg:
