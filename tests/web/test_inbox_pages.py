@@ -12,7 +12,8 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from fastapi.testclient import TestClient
-from hypothesis import given
+from hypothesis import HealthCheck, assume, given
+from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
@@ -353,7 +354,11 @@ def test_migration_indexes_serve_the_page_queries(
         keys = tuple(k.flipped() for k in keys)
     stmt = (
         select(Ticket.id)
-        .where(*inbox_query.conditions(InboxQuery(view=view, sort=sort), agent, utcnow()))
+        .where(
+            *inbox_query.conditions(
+                InboxQuery(view=view, sort=sort), agent, utcnow(), session.get_bind().dialect.name
+            )
+        )
         .order_by(*(k.on(k.expr) for k in keys))
         .limit(50)
         .offset(1000)
@@ -414,3 +419,53 @@ def test_metadata_and_migration_agree_on_the_page_indexes(session: Session) -> N
     names = {str(index.name) for index in inbox_query.INDEXES}
     diff = [d for d in compare_metadata(context, Base.metadata) if any(n in str(d) for n in names)]
     assert diff == []
+
+
+SEARCH_SUBJECTS = (
+    "Parcel 50% off? Not quite",
+    "under_score in the subject",
+    'Quote "this" please',
+    "Back\\slash delivery",
+    "Late parcel, again",
+)
+
+
+@pytest.fixture()
+def searchable(session: Session, mark: str) -> list[Ticket]:
+    customer = make_customer(session)
+    made = [new_ticket(session, customer, subject=f"{s} {mark}") for s in SEARCH_SUBJECTS]
+    made.append(new_ticket(session, customer, subject="Renamed later"))
+    made[-1].subject = f"Now about a refund {mark}"  # the SQLite search table follows renames
+    session.flush()
+    return made
+
+
+@hypothesis_settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    term=st.sampled_from(["50%", "%", "_", "r_s", '"this"', "\\s", "late", "REFUND", "ParCel"])
+    | st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126), max_size=6)
+)
+def test_subject_search_matches_the_typed_text_literally(
+    session: Session, agent: StaffUser, searchable: list[Ticket], term: str
+) -> None:
+    """``%``, ``_``, quotes and backslashes are text, not wildcards, on both databases, and
+    the SQLite trigram prefilter never loses a match (short terms included)."""
+    typed = term.strip()
+    assume(typed)
+    got, _ = inbox_query.list_page(
+        session,
+        query=InboxQuery(view=InboxView.ALL, q=term),
+        viewer=agent,
+        limit=200,
+        offset=0,
+        now=utcnow(),
+    )
+    ours = {t.id for t in searchable}
+    expected = {
+        t.id
+        for t in searchable
+        if typed.lower() in t.subject.lower() or t.reference == typed.upper()
+    }
+    assert {t.id for t in got} & ours == expected

@@ -9,17 +9,14 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
-    Integer,
     String,
     Text,
     and_,
     cast,
-    column,
     func,
     literal_column,
     or_,
     select,
-    table,
 )
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
@@ -28,6 +25,7 @@ from fairdesk.auth import service as audit
 from fairdesk.auth.models import StaffUser
 from fairdesk.customers.models import Customer, JourneyEvent, LifecycleStatus, Order, OrderStatus
 from fairdesk.customers.schemas import CustomerCreate, CustomerUpdate, OrderCreate, OrderUpdate
+from fairdesk.db.text_search import ESCAPE, TRIGRAM, contains, fts_match
 from fairdesk.errors import Conflict, NotFound, ValidationFailed
 
 
@@ -74,7 +72,6 @@ class CustomerStats:
     last_order_at: object
 
 
-_ESCAPE = "\\"
 # Emitted as literal SQL (not a bind parameter) so PostgreSQL matches the expression indexes of
 # migration 0006; keep these expressions identical to that migration.
 _SPACE = literal_column("' '", Text)
@@ -91,16 +88,6 @@ def _concat(parts: list[ColumnElement[Any]]) -> ColumnElement[Any]:
 _NAME = func.lower(Customer.first_name + _SPACE + Customer.last_name)
 _EMAIL = func.lower(Customer.email)
 _PG_TAGS = func.lower(_concat([cast(col, Text) for col in TAG_COLUMNS]))
-# SQLite: FTS5 trigram table of migration 0006, one row per customer (rowid = customer.id).
-_FTS = table("customer_fts", column("rowid", Integer))
-_TRIGRAM = 3  # shorter terms hold no trigram; they fall back to a scan
-
-
-def _contains(text: str) -> str:
-    """LIKE pattern matching ``text`` literally anywhere: ``%``, ``_`` and ``\\`` escaped."""
-    for char in (_ESCAPE, "%", "_"):
-        text = text.replace(char, _ESCAPE + char)
-    return f"%{text}%"
 
 
 def _plain_tag(tag: str) -> bool:
@@ -111,10 +98,8 @@ def _plain_tag(tag: str) -> bool:
 
 
 def _fts_ids(columns: str, text: str) -> ColumnElement[bool]:
-    """Customers whose FTS5 ``columns`` contain ``text`` (a superset: trigram case folding)."""
-    phrase = '"' + text.replace('"', '""') + '"'
-    match = literal_column("customer_fts").op("MATCH")(f"{{{columns}}} : {phrase}")
-    return Customer.id.in_(select(_FTS.c.rowid).where(match))
+    """Customers whose FTS5 ``columns`` (migration 0006) contain ``text``."""
+    return fts_match(Customer.id, "customer_fts", columns, text)
 
 
 def _conditions(query: CustomerQuery, dialect: str) -> list[ColumnElement[bool]]:
@@ -123,11 +108,12 @@ def _conditions(query: CustomerQuery, dialect: str) -> list[ColumnElement[bool]]
     conds: list[ColumnElement[bool]] = []
     if query.q:
         term = query.q.strip()
-        like = _contains(term.lower())
+        like = contains(term.lower())
         text_match: ColumnElement[bool] = or_(
-            _NAME.like(like, escape=_ESCAPE), _EMAIL.like(like, escape=_ESCAPE)
+            _NAME.like(like, escape=ESCAPE),
+            _EMAIL.like(like, escape=ESCAPE),
         )
-        if dialect == "sqlite" and len(term) >= _TRIGRAM:
+        if dialect == "sqlite" and len(term) >= TRIGRAM:
             text_match = and_(_fts_ids("name email", term.lower()), text_match)
         conds.append(or_(text_match, Customer.external_id == term))
     if query.country:
@@ -137,13 +123,13 @@ def _conditions(query: CustomerQuery, dialect: str) -> list[ColumnElement[bool]]
     if query.tag:
         # Tags are JSON lists; their text form contains each tag quoted, on every dialect.
         needle = f'"{query.tag.strip().lower()}"'
-        like = _contains(needle)
+        like = contains(needle)
         tag_match: ColumnElement[bool] = or_(
-            *(func.lower(cast(col, String)).like(like, escape=_ESCAPE) for col in TAG_COLUMNS)
+            *(func.lower(cast(col, String)).like(like, escape=ESCAPE) for col in TAG_COLUMNS)
         )
         if dialect in ("postgresql", "sqlite"):
             indexed = (
-                _PG_TAGS.like(like, escape=_ESCAPE)
+                _PG_TAGS.like(like, escape=ESCAPE)
                 if dialect == "postgresql"
                 else _fts_ids("tags", needle)
             )

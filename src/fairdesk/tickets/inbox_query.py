@@ -48,6 +48,7 @@ from sqlalchemy.orm import Session
 
 from fairdesk.auth.models import StaffUser
 from fairdesk.customers.models import Customer
+from fairdesk.db.text_search import TRIGRAM, fts_match
 from fairdesk.fairness.protection import masking
 from fairdesk.tickets import service as ticket_service
 from fairdesk.tickets.models import (
@@ -206,16 +207,20 @@ class InboxRow:
     preview: str = ""  # the latest customer message, abusive words masked
 
 
-def conditions(query: InboxQuery, viewer: StaffUser, now: datetime) -> list[Any]:
+def conditions(query: InboxQuery, viewer: StaffUser, now: datetime, dialect: str) -> list[Any]:
     """The service's conditions for this view, plus what lets the indexes serve them.
 
     A search for a whole reference (``FD-…``) looks the reference up by its unique index
-    rather than scanning every subject for it.
+    rather than scanning every subject for it. On SQLite a subject search first asks the FTS5
+    trigram table of migration 0013 (PostgreSQL's trigram index serves the ``LIKE`` itself).
     """
     reference = query.q.strip() if query.q and REFERENCE_SHAPE.fullmatch(query.q.strip()) else None
     if reference:
         query = replace(query, q=None)
     conds = ticket_service._view_conditions(query, viewer, now)
+    term = query.q.strip() if query.q else ""
+    if dialect == "sqlite" and len(term) >= TRIGRAM:
+        conds.append(fts_match(Ticket.id, "ticket_fts", "subject", term))
     if reference:
         conds.append(Ticket.reference == reference.upper())
     if query.view is not InboxView.ALL:  # every other view is a subset of the open tickets
@@ -242,7 +247,7 @@ def list_page(
     does a view over open tickets (a small share of all of them), which would otherwise
     walk the same open tickets twice, once to count them and once to collect them.
     """
-    conds = conditions(query, viewer, now)
+    conds = conditions(query, viewer, now, session.get_bind().dialect.name)
     keys = SORT_KEYS[query.sort]
     first = SEARCH_SET if query.q else SMALL_SET if query.view is not InboxView.ALL else 0
     small = _small_set_page(session, conds, keys, limit, offset, first) if first else None

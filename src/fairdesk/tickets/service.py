@@ -16,6 +16,7 @@ from fairdesk.auth import service as audit
 from fairdesk.auth.models import StaffUser
 from fairdesk.customers.models import Customer
 from fairdesk.db.base import utcnow
+from fairdesk.db.text_search import ESCAPE, contains
 from fairdesk.errors import NotFound, ValidationFailed
 from fairdesk.feedback.surveys import service as surveys
 from fairdesk.outbox import events
@@ -141,7 +142,7 @@ def _view_conditions(query: InboxQuery, viewer: StaffUser, now: datetime) -> lis
         conds.append(
             or_(
                 Ticket.reference == term.upper(),
-                func.lower(Ticket.subject).like(f"%{term.lower()}%"),
+                func.lower(Ticket.subject).like(contains(term.lower()), escape=ESCAPE),
             )
         )
     return conds
