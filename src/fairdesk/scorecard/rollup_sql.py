@@ -75,17 +75,20 @@ DIMENSION_COLUMNS = {
 
 
 def by_dimension(
-    d: Dialect, source: str, keys: tuple[str, ...], sums: str, dims: tuple[str, ...]
+    d: Dialect, source: str, keys: tuple[str, ...], sums: dict[str, str], dims: tuple[str, ...]
 ) -> str:
     """``SELECT wk, dim, val, <keys>, <sums>`` of ``source`` summed per week and dimension value.
 
     ``source`` gives one row per fact with ``wk``, the breakdown columns of ``dims`` and the
-    columns ``keys`` and ``sums`` read. PostgreSQL groups once with ``GROUPING SETS`` (one
-    pass, one hash table per dimension); SQLite, without them, crosses the rows with the
-    dimension list and reads each row's value for that dimension.
+    columns ``keys`` and ``sums`` (name: additive expression) read. PostgreSQL groups once with
+    ``GROUPING SETS`` (one pass, one hash table per dimension); SQLite, without them, crosses
+    the rows with the dimension list and reads each row's value for that dimension. The "all"
+    cell is not grouped from the facts again: every fact has one value of the first
+    dimension, so it is the sum of that dimension's (few) rows.
     """
     columns = [DIMENSION_COLUMNS[dim] for dim in dims if dim != "all"]
     key_list = "".join(f", {k}" for k in keys)
+    exprs = ", ".join(f"{expr} AS {name}" for name, expr in sums.items())
     if d.pg:
         bits = f"GROUPING({', '.join(columns)})"
         full = (1 << len(columns)) - 1
@@ -94,18 +97,25 @@ def by_dimension(
             for i, dim in enumerate(dims[1:])
         )
         values = " ".join(f"WHEN GROUPING({c}) = 0 THEN {c}" for c in columns)
-        sets = ", ".join(["()", *(f"({c})" for c in columns)])
-        return (
-            f"SELECT wk, CASE {bits} {names} ELSE 'all' END AS dim, "
-            f"CASE {values} ELSE 'all' END AS val{key_list}, {sums} "
+        sets = ", ".join(f"({c})" for c in columns)
+        per_value = (
+            f"SELECT wk, CASE {bits} {names} END AS dim, "
+            f"CASE {values} END AS val{key_list}, {exprs} "
             f"FROM ({source}) x GROUP BY wk{key_list}, GROUPING SETS ({sets})"
         )
-    listed = " UNION ALL ".join(f"SELECT '{n}' AS dim" for n in dims)
-    whens = " ".join(f"WHEN '{dim}' THEN {DIMENSION_COLUMNS[dim]}" for dim in dims[1:])
-    value = f"CASE d.dim {whens} ELSE 'all' END"
+    else:
+        listed = " UNION ALL ".join(f"SELECT '{n}' AS dim" for n in dims[1:])
+        whens = " ".join(f"WHEN '{dim}' THEN {DIMENSION_COLUMNS[dim]}" for dim in dims[1:])
+        value = f"CASE d.dim {whens} END"
+        per_value = (
+            f"SELECT wk, d.dim AS dim, {value} AS val{key_list}, {exprs} "
+            f"FROM ({source}) x CROSS JOIN ({listed}) d GROUP BY wk, d.dim, {value}{key_list}"
+        )
+    added = ", ".join(f"SUM({name}) AS {name}" for name in sums)
     return (
-        f"SELECT wk, d.dim AS dim, {value} AS val{key_list}, {sums} "
-        f"FROM ({source}) x CROSS JOIN ({listed}) d GROUP BY wk, d.dim, {value}{key_list}"
+        f"SELECT * FROM (WITH per_value AS ({per_value}) "
+        f"SELECT * FROM per_value UNION ALL SELECT wk, 'all', 'all'{key_list}, {added} "
+        f"FROM per_value WHERE dim = '{dims[1]}' GROUP BY wk{key_list}) by_dim"
     )
 
 
@@ -307,9 +317,8 @@ def ticket_cells(d: Dialect) -> str:
     Both the activity (summed over topics) and the topic complaints (angry tickets per topic)
     read this small table, instead of each grouping the million tickets six ways.
     """
-    sums = ", ".join(f"{expr} AS {name}" for name, expr in TICKET_SUMS.items())
     cells = by_dimension(
-        d, "SELECT * FROM sc_ticket WHERE fresh = 1", ("topic",), sums, TICKET_DIMENSIONS
+        d, "SELECT * FROM sc_ticket WHERE fresh = 1", ("topic",), TICKET_SUMS, TICKET_DIMENSIONS
     )
     return f"CREATE TEMPORARY TABLE sc_cell AS {cells}"
 
@@ -342,7 +351,7 @@ def activity_insert(d: Dialect) -> str:
                     d,
                     source,
                     (),
-                    ", ".join(f"{sums.get(c, '0')} AS {c}" for c in ACTIVITY_COLUMNS),
+                    {c: sums.get(c, "0") for c in ACTIVITY_COLUMNS},
                     TICKET_DIMENSIONS,
                 )
                 for source, sums in (
@@ -377,7 +386,7 @@ def distribution_increments(d: Dialect) -> str:
         for m in ("frt", "ttr")
     )
     grouped = by_dimension(
-        d, f"{answers} UNION ALL {durations}", ("metric", "k"), "COUNT(*) AS n", TICKET_DIMENSIONS
+        d, f"{answers} UNION ALL {durations}", ("metric", "k"), {"n": "COUNT(*)"}, TICKET_DIMENSIONS
     )
     return f"SELECT dim, val, metric, wk, k, n FROM ({grouped}) g"
 
@@ -392,7 +401,7 @@ def complaint_increments(d: Dialect) -> str:
   SELECT {BREAKDOWN}, 'reason' AS kind, CAST({reason} AS VARCHAR(80)) AS key, angry
   FROM sc_answer a {join} WHERE a.csat <= {LOW_CSAT_AT_MOST}"""
     reasons = by_dimension(
-        d, source, ("kind", "key"), "COUNT(*) AS n, SUM(angry) AS angry", TICKET_DIMENSIONS
+        d, source, ("kind", "key"), {"n": "COUNT(*)", "angry": "SUM(angry)"}, TICKET_DIMENSIONS
     )
     return f"""
 SELECT dim, val, 'topic', topic, wk, tickets, angry FROM sc_cell
@@ -401,10 +410,12 @@ UNION ALL SELECT dim, val, kind, key, wk, n, angry FROM ({reasons}) r
 
 
 def cohort_insert(d: Dialect) -> str:
-    sums = (
-        "COUNT(*), SUM(paid), SUM(repeat), SUM(lapsed), SUM(churned), SUM(valued), "
-        "SUM(p_alive), SUM(clv)"
-    )
+    sums = {
+        "leads": "COUNT(*)",
+        **{c: f"SUM({c})" for c in ("paid", "repeat", "lapsed", "churned", "valued")},
+        "p_alive_sum": "SUM(p_alive)",
+        "clv_sum": "SUM(clv)",
+    }
     grouped = by_dimension(d, "SELECT * FROM sc_customer", (), sums, COHORT_DIMENSIONS)
     return f"""
 INSERT INTO scorecard_cohort (week, dimension, value, leads, paid, repeat, lapsed, churned,
